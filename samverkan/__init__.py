@@ -1,0 +1,51 @@
+"""samverkan — samverkansklimat för samordningsförbund.
+
+Load survey exports into one tidy table, score the NNS indicators and test which
+differences are real. ``import samverkan as sv``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from . import instrument
+from .errors import DataError, Problem
+from .load import load, load_comments, read_export, save
+
+try:
+    __version__ = version("samverkan")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+#: Folder of the committed synthetic sample data.
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def sample_path(forbund: str, wave: str, survey: str) -> Path:
+    """Path of a committed synthetic sample export, ``data/sample/<forbund>/<wave>/<survey>.csv``.
+
+    Raises
+    ------
+    ValueError
+        If there is no such sample; the message lists the samples there are.
+    """
+    path = SAMPLE_DIR / forbund / str(wave) / f"{survey}.csv"
+    if not path.is_file():
+        known = sorted(str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.glob("*/*/*.csv"))
+        raise ValueError(f"no sample {forbund!r} wave {wave!r} survey {survey!r}; samples: {known}")
+    return path
+
+
+__all__ = [
+    "DataError",
+    "Problem",
+    "SAMPLE_DIR",
+    "__version__",
+    "instrument",
+    "load",
+    "load_comments",
+    "read_export",
+    "sample_path",
+    "save",
+]

@@ -1,0 +1,100 @@
+"""The ``samverkan`` command: ``validate``, ``synth`` (more sub-commands arrive with reports)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from . import instrument
+from .errors import DataError
+from .load import read_export
+
+
+def _params_context(path: str | None) -> dict:
+    """``forbund``, ``wave`` and ``regions`` from a params file (the rest is the report's business)."""
+    if path is None:
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        params = yaml.safe_load(handle) or {}
+    if not isinstance(params, dict):
+        raise SystemExit(f"{path}: en params-fil ska vara en YAML-mappning (nyckel: värde)")
+    context = {key: params[key] for key in ("forbund", "wave", "regions") if key in params}
+    if "wave" in context:
+        context["wave"] = str(context["wave"])
+    return context
+
+
+def summary_line(path: str | Path, answers) -> str:
+    """One line about a loaded file: respondents, units, answers and missing answers."""
+    respondents = answers["respondent_id"].nunique()
+    units = answers["unit"].nunique()
+    unit_rows = answers[["respondent_id", "unit"]].drop_duplicates().shape[0]
+    missing = int(answers["value"].isna().sum())
+    return (
+        f"{path}: {respondents} respondenter, {units} enheter ({unit_rows} respondent–enhet-rader), "
+        f"{len(answers)} svar varav {missing} saknade"
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Print every problem of a file as ``file:row:column: message`` (exit 1) or a summary (exit 0)."""
+    context = _params_context(args.params)
+    try:
+        result = read_export(args.file, survey=args.survey, **context)
+    except DataError as error:
+        problems = error.problems
+    else:
+        problems = result.problems
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem i {args.file}", file=sys.stderr)
+        return 1
+    print(summary_line(args.file, result.answers))
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write seeded synthetic sample exports."""
+    from . import synth
+
+    if args.all:
+        paths = synth.write_all(args.out)
+    else:
+        paths = [p for spec in args.spec for p in synth.write_forbund(spec, args.out)]
+    print(f"{len(paths)} filer skrivna under {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``samverkan`` command."""
+    parser = argparse.ArgumentParser(prog="samverkan", description="Samverkansklimat för samordningsförbund.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="kontrollera en enkätexport")
+    validate.add_argument("file", help="enkätexport (CSV/XLSX) eller kanonisk lång CSV")
+    validate.add_argument("--survey", required=True, choices=instrument.survey_names())
+    validate.add_argument("--params", help="förbundets params-fil (regions, forbund, wave)")
+    validate.set_defaults(func=cmd_validate)
+
+    synth = sub.add_parser("synth", help="skriv syntetiska exempeldata (seedade)")
+    which = synth.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="alla specar i data/sample/specs/")
+    which.add_argument("--spec", nargs="+", help="en eller flera spec-filer")
+    synth.add_argument("--out", required=True, type=Path, help="mapp att skriva till")
+    synth.set_defaults(func=cmd_synth)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

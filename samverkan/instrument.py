@@ -1,0 +1,248 @@
+"""The survey instrument: surveys, items and scales, read once from ``data/schema/``.
+
+The instrument is data (``data/schema/instrument.yaml``); this module only reads it
+and answers questions about it.
+
+Examples
+--------
+>>> from samverkan import instrument
+>>> instrument.survey("operativ").item("lyssnar").labels[:3]
+('aldrig', 'sällan', 'ibland')
+>>> instrument.survey("operativ").item("lyssnar").high
+('ofta', 'för det mesta', 'alltid')
+>>> instrument.survey("chefsgrupp").unit_item
+'mysam_grupp'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+INSTRUMENT_PATH = SCHEMA_DIR / "instrument.yaml"
+TABLE_SCHEMA_PATH = SCHEMA_DIR / "answers.schema.json"
+
+#: Columns of the canonical tidy answers table, before the background columns.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "forbund",
+    "wave",
+    "survey",
+    "respondent_id",
+    "unit",
+    "region",
+    "item",
+    "value",
+    "label",
+    "missing_reason",
+)
+
+_SEPARATOR_CHARS = (",", ";")
+
+
+def normalize_text(text: Any) -> str:
+    """Return ``text`` folded for matching: NFC, case-folded, dashes unified, single spaces.
+
+    >>> normalize_text("  För  det\\tMESTA ")
+    'för det mesta'
+    >>> normalize_text("1-2") == normalize_text("1–2")
+    True
+    """
+    folded = unicodedata.normalize("NFC", str(text)).casefold()
+    folded = folded.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An ordered answer scale and its high-value set ("de högre värdena")."""
+
+    name: str
+    labels: tuple[str, ...]
+    high: tuple[str, ...]
+    question_stem: str = ""
+
+    @property
+    def high_values(self) -> tuple[int, ...]:
+        """1-based steps of the high labels."""
+        return tuple(self.labels.index(label) + 1 for label in self.high)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a survey."""
+
+    id: str
+    kind: str
+    text: str
+    scale: Scale | None = None
+    values: tuple[str, ...] = ()
+    background: bool = False
+    indicator: bool = False
+    asked_if: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The answer labels in questionnaire order (scale steps, values or options)."""
+        return self.scale.labels if self.scale is not None else self.values
+
+    @property
+    def high(self) -> tuple[str, ...]:
+        """Labels counted as high values; empty for items without a scale."""
+        return self.scale.high if self.scale is not None else ()
+
+    @property
+    def multiple(self) -> bool:
+        """Whether one cell may hold several answers."""
+        return self.kind in ("multiselect", "unit")
+
+    @property
+    def is_answer(self) -> bool:
+        """Whether the item's cells become rows of the tidy answers table."""
+        return self.kind in ("ordinal", "nominal", "multiselect")
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A survey: its items in questionnaire order and its comment fields."""
+
+    name: str
+    title: str
+    unit_item: str
+    items: tuple[Item, ...]
+    comments: tuple[tuple[str, str], ...]
+
+    def item(self, item_id: str) -> Item:
+        """Return the item ``item_id``; ``KeyError`` naming the known ids otherwise."""
+        for candidate in self.items:
+            if candidate.id == item_id:
+                return candidate
+        known = ", ".join(i.id for i in self.items)
+        raise KeyError(f"survey {self.name!r} has no item {item_id!r}; known items: {known}")
+
+    @property
+    def answer_items(self) -> tuple[Item, ...]:
+        """Items whose answers are rows of the tidy table (ordinal, nominal, multiselect)."""
+        return tuple(i for i in self.items if i.is_answer)
+
+    @property
+    def background_items(self) -> tuple[Item, ...]:
+        """Items spread as columns onto every answer row of a respondent."""
+        return tuple(i for i in self.items if i.background)
+
+    @property
+    def indicator_items(self) -> tuple[Item, ...]:
+        """The NNS indicator items of this survey."""
+        return tuple(i for i in self.items if i.indicator)
+
+    @property
+    def comment_ids(self) -> tuple[str, ...]:
+        """Ids of the free-text comment fields (``<id>_kommentar``)."""
+        return tuple(cid for cid, _ in self.comments)
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """Every survey the package knows, plus the non-substantive answer vocabulary."""
+
+    surveys: dict[str, Survey]
+    scales: dict[str, Scale]
+    non_substantive: dict[str, str]
+    missing_reasons: tuple[str, ...]
+
+
+def _check_label(label: str, where: str) -> None:
+    if any(sep in label for sep in _SEPARATOR_CHARS):
+        raise ValueError(f"{INSTRUMENT_PATH}: label {label!r} of {where} contains a separator (, or ;)")
+
+
+def _parse_scale(name: str, spec: dict[str, Any]) -> Scale:
+    labels = tuple(spec["labels"])
+    high = tuple(spec["high"])
+    for label in labels:
+        _check_label(label, f"scale {name}")
+    unknown = [h for h in high if h not in labels]
+    if unknown:
+        raise ValueError(f"{INSTRUMENT_PATH}: scale {name}: high labels {unknown} are not on the scale")
+    return Scale(name=name, labels=labels, high=high, question_stem=spec.get("question_stem", ""))
+
+
+def _parse_item(spec: dict[str, Any], scales: dict[str, Scale], survey: str) -> Item:
+    kind = spec["kind"]
+    scale = scales[spec["scale"]] if kind == "ordinal" else None
+    values = tuple(spec.get("values") or spec.get("options") or ())
+    for label in values:
+        _check_label(label, f"{survey}.{spec['id']}")
+    asked_if = {key: tuple(allowed) for key, allowed in (spec.get("asked_if") or {}).items()}
+    return Item(
+        id=spec["id"],
+        kind=kind,
+        text=spec["text"],
+        scale=scale,
+        values=values,
+        background=bool(spec.get("background", False)),
+        indicator=bool(spec.get("indicator", False)),
+        asked_if=asked_if,
+    )
+
+
+def _parse_survey(name: str, spec: dict[str, Any], scales: dict[str, Scale]) -> Survey:
+    items = tuple(_parse_item(item, scales, name) for item in spec["items"])
+    comments = tuple((c["id"], c["text"]) for c in spec.get("comments", ()))
+    return Survey(name=name, title=spec["title"], unit_item=spec["unit_item"], items=items, comments=comments)
+
+
+@functools.cache
+def load_instrument(path: Path = INSTRUMENT_PATH) -> Instrument:
+    """Read and check the instrument file (cached: read once per process).
+
+    Returns
+    -------
+    Instrument
+        ``surveys`` (name → :class:`Survey`), ``scales`` (name → :class:`Scale`),
+        ``non_substantive`` (folded label → missing reason) and ``missing_reasons``.
+    """
+    with open(path, encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle)
+    scales = {name: _parse_scale(name, s) for name, s in spec["scales"].items()}
+    surveys = {name: _parse_survey(name, s, scales) for name, s in spec["surveys"].items()}
+    non_substantive = {normalize_text(k): v for k, v in spec["non_substantive"].items()}
+    return Instrument(
+        surveys=surveys,
+        scales=scales,
+        non_substantive=non_substantive,
+        missing_reasons=tuple(spec["missing_reasons"]),
+    )
+
+
+def survey(name: str) -> Survey:
+    """Return the survey ``name`` ("operativ" or "chefsgrupp").
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known survey; the message lists the known ones.
+    """
+    surveys = load_instrument().surveys
+    if name not in surveys:
+        raise ValueError(f"survey={name!r} is not a known survey; expected one of {sorted(surveys)}")
+    return surveys[name]
+
+
+def survey_names() -> tuple[str, ...]:
+    """Names of every survey in the instrument, in file order."""
+    return tuple(load_instrument().surveys)
+
+
+def scale(name: str) -> Scale:
+    """Return the scale ``name`` (frequency, extent, importance, …)."""
+    scales = load_instrument().scales
+    if name not in scales:
+        raise ValueError(f"scale={name!r} is not a known scale; expected one of {sorted(scales)}")
+    return scales[name]
