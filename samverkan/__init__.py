@@ -12,6 +12,11 @@ from pathlib import Path
 from . import instrument
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
+from .describe import describe_test
+from .models import ordinal_model
+from .planning import min_detectable_difference, sample_size
+from .scores import distribution, score
+from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
 
 try:
     __version__ = version("samverkan")
@@ -39,13 +44,24 @@ def sample_path(forbund: str, wave: str, survey: str) -> Path:
 
 __all__ = [
     "DataError",
+    "adjust",
+    "compare",
+    "compare_items",
+    "compare_surveys",
+    "compare_waves",
+    "describe_test",
+    "min_detectable_difference",
+    "ordinal_model",
+    "sample_size",
     "Problem",
     "SAMPLE_DIR",
     "__version__",
     "instrument",
+    "distribution",
     "load",
     "load_comments",
     "read_export",
     "sample_path",
     "save",
+    "score",
 ]

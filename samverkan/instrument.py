@@ -68,11 +68,6 @@ class Scale:
     high: tuple[str, ...]
     question_stem: str = ""
 
-    @property
-    def high_values(self) -> tuple[int, ...]:
-        """1-based steps of the high labels."""
-        return tuple(self.labels.index(label) + 1 for label in self.high)
-
 
 @dataclass(frozen=True)
 class Item:
@@ -83,6 +78,7 @@ class Item:
     text: str
     scale: Scale | None = None
     values: tuple[str, ...] = ()
+    nominal_high: tuple[str, ...] = ()
     background: bool = False
     indicator: bool = False
     asked_if: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -94,8 +90,18 @@ class Item:
 
     @property
     def high(self) -> tuple[str, ...]:
-        """Labels counted as high values; empty for items without a scale."""
-        return self.scale.high if self.scale is not None else ()
+        """Labels counted as high values (scale's high set, or ``high`` of a nominal item)."""
+        return self.scale.high if self.scale is not None else self.nominal_high
+
+    @property
+    def high_values(self) -> tuple[int, ...]:
+        """1-based positions of the high labels."""
+        return tuple(self.labels.index(label) + 1 for label in self.high)
+
+    @property
+    def is_scored(self) -> bool:
+        """Whether :func:`samverkan.score` scores the item (ordinal, or nominal with a high set)."""
+        return self.kind == "ordinal" or (self.kind == "nominal" and bool(self.nominal_high))
 
     @property
     def multiple(self) -> bool:
@@ -180,12 +186,16 @@ def _parse_item(spec: dict[str, Any], scales: dict[str, Scale], survey: str) -> 
     for label in values:
         _check_label(label, f"{survey}.{spec['id']}")
     asked_if = {key: tuple(allowed) for key, allowed in (spec.get("asked_if") or {}).items()}
+    nominal_high = tuple(spec.get("high", ())) if kind == "nominal" else ()
+    if any(h not in values for h in nominal_high):
+        raise ValueError(f"{INSTRUMENT_PATH}: {survey}.{spec['id']}: high {nominal_high} not among {values}")
     return Item(
         id=spec["id"],
         kind=kind,
         text=spec["text"],
         scale=scale,
         values=values,
+        nominal_high=nominal_high,
         background=bool(spec.get("background", False)),
         indicator=bool(spec.get("indicator", False)),
         asked_if=asked_if,
@@ -246,3 +256,31 @@ def scale(name: str) -> Scale:
     if name not in scales:
         raise ValueError(f"scale={name!r} is not a known scale; expected one of {sorted(scales)}")
     return scales[name]
+
+
+@functools.cache
+def items_by_id() -> dict[str, Item]:
+    """Every item id of every survey → its :class:`Item`, in questionnaire order.
+
+    An id used in both surveys (``lyssnar``, ``verksamhet``, …) has the same scale or
+    values in both; the first survey's item is returned.
+    """
+    found: dict[str, Item] = {}
+    for survey_ in load_instrument().surveys.values():
+        for item in survey_.items:
+            found.setdefault(item.id, item)
+    return found
+
+
+def item(item_id: str) -> Item:
+    """Return the item ``item_id`` of any survey.
+
+    Raises
+    ------
+    ValueError
+        If no survey has such an item; the message lists the known ids.
+    """
+    found = items_by_id()
+    if item_id not in found:
+        raise ValueError(f"item {item_id!r} is not a question of any survey; known items: {list(found)}")
+    return found[item_id]

@@ -308,6 +308,24 @@ for (i in seq_len(nrow(tp))) {
                         "clipped to [-1, 1]. Base R has no Newcombe interval."))
 }
 
+# Newcombe's hybrid score interval of p1 - p2 (Newcombe 1998, method 10), built
+# from the two Wilson intervals that prop.test(correct = FALSE) returns.
+newcombe <- function(x1, n1, x2, n2, conf.level = 0.95) {
+  w1 <- suppressWarnings(prop.test(x1, n1, correct = FALSE, conf.level = conf.level))$conf.int
+  w2 <- suppressWarnings(prop.test(x2, n2, correct = FALSE, conf.level = conf.level))$conf.int
+  p1 <- x1 / n1; p2 <- x2 / n2; d <- p1 - p2
+  list(estimate = d,
+       conf_int = c(d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2),
+                    d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2)))
+}
+for (i in seq_len(nrow(tp))) {
+  add_case(paste0("newcombe_diff_", tp$case[i]), "data/two_proportions.csv",
+           sprintf("row '%s'", tp$case[i]),
+           newcombe(tp$x1[i], tp$n1[i], tp$x2[i], tp$n2[i]),
+           function(v) v,
+           note = "Newcombe hybrid score CI from the Wilson limits of prop.test(correct = FALSE); see newcombe().")
+}
+
 # ---------------------------------------------------------------------------
 # 10. Power / sample size for two proportions
 pw <- read_data("power_cases.csv")
