@@ -16,6 +16,7 @@ from .describe import describe_test
 from .models import ordinal_model
 from .planning import min_detectable_difference, sample_size
 from .scores import distribution, score
+from .tidy import concat
 from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
 
 try:
@@ -43,25 +44,26 @@ def sample_path(forbund: str, wave: str, survey: str) -> Path:
 
 
 __all__ = [
-    "DataError",
+    "__version__",
     "adjust",
     "compare",
     "compare_items",
     "compare_surveys",
     "compare_waves",
+    "concat",
+    "DataError",
     "describe_test",
-    "min_detectable_difference",
-    "ordinal_model",
-    "sample_size",
-    "Problem",
-    "SAMPLE_DIR",
-    "__version__",
-    "instrument",
     "distribution",
+    "instrument",
     "load",
     "load_comments",
+    "min_detectable_difference",
+    "ordinal_model",
+    "Problem",
     "read_export",
+    "SAMPLE_DIR",
     "sample_path",
+    "sample_size",
     "save",
     "score",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from .errors import DataError, Problem
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t")
-ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,16 @@ class RawTable:
 
     ``rows[i]`` is shown to the user as row ``row_numbers[i]`` (header = row 1);
     entirely blank rows are left out. Every row has ``len(header)`` cells. Rows with
-    more filled cells than the header has columns are in ``bad_rows`` instead, as
-    ``(row number, cells)``, so that the loader can list each of their cells.
+    filled cells beyond the header's columns are in ``bad_rows`` instead, as
+    ``(row number, non-blank cells, number of cells)``, so that the loader can list
+    each of their cells.
     """
 
     path: Path
     header: list[str]
     rows: list[list[str]]
     row_numbers: list[int]
-    bad_rows: list[tuple[int, list[str]]]
+    bad_rows: list[tuple[int, list[str], int]]
     encoding: str | None = None
     delimiter: str | None = None
 
@@ -53,13 +54,34 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
 def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    for encoding in ENCODINGS:
+    """Text of a CSV: utf-8 (with or without BOM), else cp1252.
+
+    A utf-8 file with a few bytes in another encoding (a cell pasted from elsewhere)
+    is read as utf-8 with those bytes kept as surrogate escapes, so that the loader
+    names each such cell instead of turning the whole file into mojibake.
+    """
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as error:
+        if _UTF8_MULTIBYTE.search(data):
+            return data.decode("utf-8-sig", errors="surrogateescape"), "utf-8-sig"
         try:
-            return data.decode(encoding), encoding
+            return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
-            continue
-    raise _fail(path, "filen kan inte läsas som text (förväntad kodning utf-8 eller cp1252)")
+            raise _fail(path, "filen kan inte läsas som text (förväntad kodning utf-8 eller cp1252)") from error
+
+
+def encoding_error(text: str) -> str | None:
+    """A message when ``text`` holds bytes that were not utf-8 (surrogate escapes), else ``None``."""
+    bad = [ord(ch) - 0xDC00 for ch in text if "\udc80" <= ch <= "\udcff"]
+    if not bad:
+        return None
+    return (f"cellen är inte giltig utf-8 (byte 0x{bad[0]:02x}) fast resten av filen är utf-8; "
+            "spara hela filen som utf-8")
 
 
 def _parse_csv(text: str, delimiter: str) -> list[list[str]]:
@@ -82,13 +104,14 @@ def _records_to_table(path: Path, records: list[list[str]], **meta: str | None) 
         header.pop()
     rows: list[list[str]] = []
     numbers: list[int] = []
-    bad_rows: list[tuple[int, list[str]]] = []
+    bad_rows: list[tuple[int, list[str], int]] = []
     for index in range(header_index + 1, len(records)):
         record = records[index]
         if not any(record):
             continue
         if any(record[len(header):]):
-            bad_rows.append((index + 1, [c for c in record if c]))
+            width = max(i for i, c in enumerate(record) if c) + 1
+            bad_rows.append((index + 1, [c for c in record if c], width))
             continue
         rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
         numbers.append(index + 1)
@@ -103,7 +126,7 @@ def _read_excel(path: Path) -> list[list[str]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise _fail(path, f"filen kan inte läsas som Excel-arbetsbok (.xlsx): {error}") from error
+        raise _fail(path, "filen kan inte läsas som Excel-arbetsbok (.xlsx): den är skadad eller inte en arbetsbok") from error
     try:
         sheet = workbook.worksheets[0]
         return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]

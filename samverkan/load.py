@@ -27,8 +27,9 @@ import pandas as pd
 
 from . import instrument
 from .errors import DataError, Problem, problems_frame
-from .files import RawTable, read_raw
+from .files import RawTable, encoding_error, read_raw
 from .instrument import CANONICAL_COLUMNS, Item, Survey, normalize_text
+from .tidy import canonical_dtypes
 
 ERRORS_ALLOWED = ("raise", "collect")
 COMMENT_COLUMNS = ("forbund", "wave", "survey", "respondent_id", "item", "text")
@@ -77,10 +78,17 @@ class _Collector:
     cells_read: int = 0
 
     def reject(self, row: int | None, column: str | None, value: str, reason: str, rid=None, item=None) -> None:
-        self.rejected.append(Problem(self.file, row, column, value, reason, rid, item))
+        self.rejected.append(Problem(self.file, row, column, _printable(value), reason, rid, item))
 
     def problem(self, row: int | None, column: str | None, value: str | None, reason: str, rid=None, item=None) -> None:
-        self.problems.append(Problem(self.file, row, column, value, reason, rid, item))
+        self.problems.append(Problem(self.file, row, column, _printable(value), reason, rid, item))
+
+
+def _printable(value: str | None) -> str | None:
+    """``value`` with bytes that were not utf-8 shown as U+FFFD, so tables of problems can be written."""
+    if value is None:
+        return None
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- labels
@@ -145,6 +153,9 @@ def parse_answer(text: str, item: Item, codebook: dict[str, tuple[int, str]] | N
     codebook = _codebook(item) if codebook is None else codebook
     if not text:
         return (), "blank", None
+    bad_bytes = encoding_error(text)
+    if bad_bytes:
+        return (), None, bad_bytes
     reason = instrument.load_instrument().non_substantive.get(normalize_text(text))
     if reason is not None:
         return (), reason, None
@@ -161,7 +172,10 @@ def parse_answer(text: str, item: Item, codebook: dict[str, tuple[int, str]] | N
 
 def _parse_multiselect(text: str, item: Item, codebook: dict[str, tuple[int, str]]) -> tuple:
     entries: dict[int, str] = {}
+    non_substantive = instrument.load_instrument().non_substantive
     for part in (p for p in _SPLIT.split(text) if p):
+        if normalize_text(part) in non_substantive:
+            return (), None, f"{part!r} kan inte kombineras med andra svar på frågan {item.id}"
         hit = _match_one(part, item, codebook)
         if not isinstance(hit, tuple):
             return (), None, hit
@@ -249,14 +263,23 @@ def _answer_columns(columns: list[str | None], survey: Survey) -> list[tuple[int
     return [(pos, survey.item(c)) for pos, c in enumerate(columns) if c in answer_ids]
 
 
-def _reject_row(out: _Collector, raw: RawTable, cells: list[str], row: int, columns, survey, reason: str, rid) -> None:
+def _reject_row(out: _Collector, raw: RawTable, cells, row: int, columns, survey, reason: str, rid, codebooks) -> None:
+    """Reject every answer cell of a row whose key is bad, still listing each cell's own problem."""
     answer_ids = {i.id for i in survey.answer_items}
     key_ids = {"respondent_id", survey.unit_item}
     for pos, column in enumerate(columns):
         if column in key_ids or (column not in answer_ids and not cells[pos]):
             continue
         out.cells_read += 1
-        out.reject(row, raw.header[pos], cells[pos], reason, rid, column)
+        error = parse_answer(cells[pos], survey.item(column), codebooks[column])[2] if column in answer_ids else None
+        if error:
+            out.problem(row, raw.header[pos], cells[pos], error, rid, column)
+        out.reject(row, raw.header[pos], cells[pos], error or reason, rid, column)
+
+
+def _unused_column_reason(name: str, survey: Survey) -> str:
+    known = _header_lookup(survey).get(normalize_text(name))
+    return f"kolumnen {known} förekommer två gånger" if known else f"okänd kolumn {name!r}"
 
 
 def _apply_asked_if(parsed: dict[str, tuple], survey: Survey) -> None:
@@ -286,10 +309,15 @@ def _read_row(out: _Collector, raw: RawTable, cells, row: int, columns, survey: 
     for pos, column in enumerate(columns):
         if column in survey.comment_ids and cells[pos]:
             out.cells_read += 1
-            out.comments.append((rid, column, cells[pos]))
+            bad_bytes = encoding_error(cells[pos])
+            if bad_bytes:
+                out.problem(row, raw.header[pos], cells[pos], bad_bytes, rid, column)
+                out.reject(row, raw.header[pos], cells[pos], bad_bytes, rid, column)
+            else:
+                out.comments.append((rid, column, cells[pos]))
         elif column is None and cells[pos]:
             out.cells_read += 1
-            out.reject(row, raw.header[pos], cells[pos], f"okänd kolumn {raw.header[pos]!r}", rid)
+            out.reject(row, raw.header[pos], cells[pos], _unused_column_reason(raw.header[pos], survey), rid)
     _apply_asked_if(parsed, survey)
     return parsed
 
@@ -317,26 +345,26 @@ def _read_rows(out: _Collector, raw: RawTable, columns, survey: Survey, lookup) 
         rid = cells[id_pos]
         if not rid:
             out.problem(row, raw.header[id_pos], "", "respondent_id saknas")
-            _reject_row(out, raw, cells, row, columns, survey, "raden förkastad: respondent_id saknas", None)
+            _reject_row(out, raw, cells, row, columns, survey, "raden förkastad: respondent_id saknas", None, codebooks)
             continue
         if rid in first_row:
             reason = f"respondent_id {rid!r} förekommer redan på rad {first_row[rid]}"
             out.problem(row, raw.header[id_pos], rid, reason, rid)
-            _reject_row(out, raw, cells, row, columns, survey, f"raden förkastad: {reason}", rid)
+            _reject_row(out, raw, cells, row, columns, survey, f"raden förkastad: {reason}", rid, codebooks)
             continue
         first_row[rid] = row
         units = _parse_units(cells[unit_pos], lookup, survey.unit_item)
         if isinstance(units, str):
             out.problem(row, raw.header[unit_pos], cells[unit_pos], units, rid, survey.unit_item)
-            _reject_row(out, raw, cells, row, columns, survey, f"raden förkastad: {units}", rid)
+            _reject_row(out, raw, cells, row, columns, survey, f"raden förkastad: {units}", rid, codebooks)
             continue
         parsed = _read_row(out, raw, cells, row, columns, survey, codebooks)
         _emit(out, rid, units, parsed, survey)
 
 
 def _reject_bad_rows(out: _Collector, raw: RawTable) -> None:
-    for row, cells in raw.bad_rows:
-        reason = f"raden har fler ifyllda celler ({len(cells)}) än rubrikraden har kolumner ({len(raw.header)})"
+    for row, cells, width in raw.bad_rows:
+        reason = f"raden har fler celler ({width}) än rubrikraden har kolumner ({len(raw.header)})"
         out.problem(row, None, None, reason)
         for cell in cells:
             out.cells_read += 1
@@ -354,14 +382,6 @@ def _answers_frame(out: _Collector, survey: Survey, forbund, wave) -> pd.DataFra
     frame.insert(0, "forbund", forbund)
     background = pd.DataFrame.from_records(out.background, columns=[i.id for i in survey.background_items])
     return canonical_dtypes(pd.concat([frame, background], axis=1), survey)
-
-
-def canonical_dtypes(frame: pd.DataFrame, survey: Survey) -> pd.DataFrame:
-    """Return ``frame`` with the canonical column order and dtypes (strings, ``value`` Int64)."""
-    columns = list(CANONICAL_COLUMNS) + [i.id for i in survey.background_items]
-    frame = frame.reindex(columns=columns)
-    dtypes = {c: "string" for c in columns if c != "value"}
-    return frame.astype(dtypes).astype({"value": "Int64"}).reset_index(drop=True)
 
 
 def _comments_frame(out: _Collector, survey: Survey, forbund, wave) -> pd.DataFrame:
@@ -492,16 +512,23 @@ def load(
     return result.answers
 
 
-def load_comments(path: str | Path, *, survey: str, forbund: str | None = None, wave: str | None = None) -> pd.DataFrame:
+def load_comments(
+    path: str | Path,
+    *,
+    survey: str,
+    forbund: str | None = None,
+    wave: str | None = None,
+    regions: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
     """Free-text comments of a wide export, for internal reading only (never published).
 
     Returns
     -------
     pandas.DataFrame
         ``forbund, wave, survey, respondent_id, item, text``: one row per non-blank
-        comment cell of a kept respondent.
+        comment cell of a respondent kept by :func:`load` with the same arguments.
     """
-    return read_export(path, survey=survey, forbund=forbund, wave=wave).comments
+    return read_export(path, survey=survey, forbund=forbund, wave=wave, regions=regions).comments
 
 
 def save(answers: pd.DataFrame, path: str | Path) -> Path:

@@ -36,7 +36,7 @@ def sample_size(p1: float, p2: float, *, alpha: float = 0.05, power: float = 0.8
     Examples
     --------
     >>> round(sample_size(0.60, 0.70), 1)
-    355.6
+    355.9
     """
     _check_probability("p1", p1)
     _check_probability("p2", p2)

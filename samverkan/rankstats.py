@@ -1,12 +1,11 @@
 """Rank and contingency statistics computed from answer counts per scale step.
 
-Ordinal answers take few values (6 steps), so every rank statistic the package needs
-follows from a table of counts ``group × step``: the Mann–Whitney U, its tie-corrected
-variance, its *exact* conditional distribution (what R's ``coin::wilcox_test(...,
-distribution = "exact")`` computes), the Kruskal–Wallis H and the Fisher–Freeman–Halton
-exact test of a ``2 × G`` table. Working on counts instead of rows is what makes a
-national run fast. Each function here is checked against R in
-``tests/test_significance_reference.py``.
+Ordinal answers take few values (6 steps), so the exact tests the package needs follow
+from a table of counts ``group × step``: the *exact* conditional distribution of the
+Mann–Whitney rank sum given the ties (what R's ``coin::wilcox_test(...,
+distribution = "exact")`` computes) and the Fisher–Freeman–Halton exact test of a
+``2 × G`` table (R's ``fisher.test``). The vectorized asymptotic tests are in
+:mod:`samverkan.grouptests`. Checked against R in ``tests/test_significance_reference.py``.
 """
 
 from __future__ import annotations
@@ -24,43 +23,6 @@ def midranks(totals: np.ndarray) -> np.ndarray:
     totals = np.asarray(totals, dtype=float)
     before = np.cumsum(totals) - totals
     return before + (totals + 1) / 2
-
-
-def mann_whitney_from_counts(c1: np.ndarray, c2: np.ndarray) -> dict[str, float]:
-    """Mann–Whitney U of group 1 against group 2 from counts per step.
-
-    Returns
-    -------
-    dict
-        ``u`` (U of group 1, R's ``W``), ``n1``, ``n2``, ``mu`` and ``sd`` of U under
-        the null with the tie correction.
-    """
-    c1 = np.asarray(c1, dtype=float)
-    c2 = np.asarray(c2, dtype=float)
-    n1, n2 = c1.sum(), c2.sum()
-    below2 = np.cumsum(c2) - c2
-    u = float(np.sum(c1 * (below2 + 0.5 * c2)))
-    n = n1 + n2
-    ties = c1 + c2
-    tie_term = np.sum(ties**3 - ties) / (n * (n - 1)) if n > 1 else 0.0
-    var = n1 * n2 / 12 * ((n + 1) - tie_term)
-    return {"u": u, "n1": float(n1), "n2": float(n2), "mu": n1 * n2 / 2, "sd": float(np.sqrt(max(var, 0.0)))}
-
-
-def normal_pvalue(u: float, mu: float, sd: float, alternative: str, continuity: bool = True) -> tuple[float, float]:
-    """``(z, p)`` of the normal approximation with continuity correction, as R's ``wilcox.test``."""
-    if sd == 0:
-        return np.nan, np.nan
-    diff = u - mu
-    if alternative == "two-sided":
-        correction = 0.5 * np.sign(diff) if continuity else 0.0
-        z = (diff - correction) / sd
-        return float(z), float(min(1.0, 2 * stats.norm.sf(abs(z))))
-    if alternative == "greater":
-        z = (diff - (0.5 if continuity else 0.0)) / sd
-        return float(z), float(stats.norm.sf(z))
-    z = (diff + (0.5 if continuity else 0.0)) / sd
-    return float(z), float(stats.norm.cdf(z))
 
 
 def _rank_sum_distribution(scores2: np.ndarray, totals: np.ndarray, n1: int) -> dict[int, float]:
@@ -116,26 +78,6 @@ def exact_table_count(n: np.ndarray, total_high: int) -> int:
     return int(ways[total_high])
 
 
-def kruskal_from_counts(counts: np.ndarray) -> dict[str, float]:
-    """Kruskal–Wallis H (tie-corrected) from a ``G × K`` table of counts.
-
-    Returns
-    -------
-    dict
-        ``h``, ``df``, ``pvalue`` (chi-square), ``n``.
-    """
-    counts = np.asarray(counts, dtype=float)
-    totals = counts.sum(axis=0)
-    n = totals.sum()
-    sizes = counts.sum(axis=1)
-    rank_sums = counts @ midranks(totals)
-    h = 12 / (n * (n + 1)) * np.sum(rank_sums**2 / sizes) - 3 * (n + 1)
-    tie = 1 - np.sum(totals**3 - totals) / (n**3 - n)
-    h = h / tie if tie > 0 else np.nan
-    df = counts.shape[0] - 1
-    return {"h": float(h), "df": float(df), "pvalue": float(stats.chi2.sf(h, df)), "n": float(n)}
-
-
 def fisher_freeman_halton_2xg(high: np.ndarray, n: np.ndarray) -> float:
     """Exact p of a ``2 × G`` table (rows high / not high): R's ``fisher.test``.
 
@@ -161,13 +103,3 @@ def fisher_freeman_halton_2xg(high: np.ndarray, n: np.ndarray) -> float:
             if lp <= observed + np.log1p(1e-7):
                 total += np.exp(lp)
     return float(min(1.0, total))
-
-
-def rank_biserial_ci(r: float, n1: float, n2: float, confidence_level: float) -> tuple[float, float]:
-    """CI of the rank-biserial correlation: Fisher z with SE ``sqrt((n1+n2+1)/(3 n1 n2))`` (R ``effectsize``)."""
-    if not np.isfinite(r) or n1 == 0 or n2 == 0:
-        return np.nan, np.nan
-    se = np.sqrt((n1 + n2 + 1) / (3 * n1 * n2))
-    z = stats.norm.ppf(0.5 + confidence_level / 2)
-    centre = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    return float(np.tanh(centre - z * se)), float(np.tanh(centre + z * se))

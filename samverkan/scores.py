@@ -68,12 +68,32 @@ def select_items(answers: pd.DataFrame, items: str | Sequence[str] | None, *, sc
     return sorted(dict.fromkeys(wanted), key=list(known).index)
 
 
+def group_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One int64 code per row for the combination of ``columns`` (missing values included as a value).
+
+    Categorical columns use their codes (no hashing), so this is fast on tidy answers.
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, size = values.cat.codes.to_numpy(dtype=np.int64) + 1, len(values.cat.categories) + 1
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            codes, size = codes.astype(np.int64) + 1, len(uniques) + 1
+        if len(key) and int(key.max()) >= (2**62) // size:
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * size + codes
+    return key
+
+
 def at_level(answers: pd.DataFrame, level: str, by: Sequence[str] = ()) -> pd.DataFrame:
     """Answers at ``level``: unchanged for ``"unit"``; one row per respondent, item, answer and group for ``"respondent"``."""
     check_choice("level", level, LEVELS)
     if level == "unit":
         return answers
-    return answers.drop_duplicates(subset=[*RESPONDENT_KEY, "item", "value", "missing_reason", *by])
+    key = group_codes(answers, [*RESPONDENT_KEY, "item", "value", "missing_reason", *dict.fromkeys(by)])
+    return answers[~pd.Series(key).duplicated().to_numpy()]
 
 
 def high_flags(data: pd.DataFrame) -> pd.Series:

@@ -18,10 +18,10 @@ the uncorrected value; ``pvalue`` uses the corrected one; ``note`` gives ``deff`
 
 Small groups
 ------------
-Two groups with fewer than :data:`SMALL_N` answers in either: the Mann–Whitney p is
+Two groups with fewer than ``grouptests.SMALL_N`` answers in either: the Mann–Whitney p is
 the exact conditional p given the ties. Share of high values: Fisher's exact test
 (2 × 2) or the Fisher–Freeman–Halton exact test (2 × G) when an expected count is
-below 5. Kruskal–Wallis with a group below :data:`SMALL_N`: a seeded Monte Carlo
+below 5. Kruskal–Wallis with a group below ``grouptests.SMALL_N``: a seeded Monte Carlo
 permutation p. Seeds make every run identical.
 """
 
@@ -34,8 +34,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from . import instrument, rankstats
-from .scores import RESPONDENT_KEY, as_list, at_level, check_choice, check_columns, select_items
+from . import grouptests, instrument, rankstats
+from .scores import RESPONDENT_KEY, as_list, at_level, check_choice, check_columns, group_codes, select_items
 
 TEST_COLUMNS = [
     "item", "comparison", "group", "reference", "n", "n_reference", "test", "statistic", "df", "pvalue",
@@ -43,9 +43,6 @@ TEST_COLUMNS = [
 ]
 LEVELS = ("respondent", "unit")
 METHODS = ("auto", "asymptotic", "exact")
-SMALL_N = 10
-MAX_EXACT_TABLES = 2_000_000
-N_PERMUTATIONS = 9999
 DEFAULT_SEED = 20161001
 
 
@@ -85,180 +82,143 @@ def _group_order(values: Sequence[str], by: str) -> list[str]:
     return sorted(values, key=str)
 
 
-def _design_effect(data: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """``Σ m² / Σ m`` per family, ``m`` = rows per respondent (1 when nobody has several)."""
-    sizes = data.groupby([*keys, *RESPONDENT_KEY], observed=True, dropna=False).size().rename("m").reset_index()
-    sizes["m2"] = sizes["m"] ** 2
-    sums = sizes.groupby(keys, observed=True, dropna=False)[["m", "m2"]].sum()
-    return sums["m2"] / sums["m"]
-
-
-def _respondents_in_several(data: pd.DataFrame, keys: list[str], by: str) -> pd.Series:
-    groups = data.groupby([*keys, *RESPONDENT_KEY], observed=True, dropna=False)[by].nunique()
-    return (groups > 1).groupby(level=list(range(len(keys)))).sum()
-
-
-# ------------------------------------------------------------------ two groups
-
-
-def _mann_whitney_row(cg, cr, alternative, confidence_level, deff, method) -> dict:
-    mw = rankstats.mann_whitney_from_counts(cg, cr)
-    n1, n2 = mw["n1"], mw["n2"]
-    if method == "exact" or (method == "auto" and min(n1, n2) < SMALL_N):
-        p = rankstats.mann_whitney_exact_pvalue(cg, cr, alternative)
-        test = "mann-whitney-exact"
-    else:
-        _, p = rankstats.normal_pvalue(mw["u"], mw["mu"], mw["sd"] * np.sqrt(deff), alternative)
-        test = "mann-whitney"
-    r = 2 * mw["u"] / (n1 * n2) - 1 if n1 * n2 > 0 else np.nan
-    low, high = rankstats.rank_biserial_ci(r, n1 / deff, n2 / deff, confidence_level)
-    return dict(test=test, statistic=mw["u"], pvalue=p, effect_size=r, effect_size_name="rank-biserial",
-                ci_low=low, ci_high=high)
-
-
-def _share_test(h1, n1, h2, n2, alternative: str, deff: float, method: str) -> tuple[str, float, float, float]:
-    """``(test, statistic, df, p)`` for the difference in share of high values."""
-    table = np.array([[h1, n1 - h1], [h2, n2 - h2]], dtype=float)
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    if method == "exact" or (method == "auto" and (expected < 5).any()):
-        side = {"two-sided": "two-sided", "greater": "greater", "less": "less"}[alternative]
-        result = stats.fisher_exact(table.astype(int), alternative=side)
-        return "fisher-exact", float(result.statistic), np.nan, float(result.pvalue)
-    chi2 = stats.chi2_contingency(table, correction=False)
-    statistic = float(chi2.statistic)
-    z = np.sign(h1 / n1 - h2 / n2) * np.sqrt(statistic / deff)
-    p = {"two-sided": 2 * stats.norm.sf(abs(z)), "greater": stats.norm.sf(z), "less": stats.norm.cdf(z)}[alternative]
-    return "chi2", statistic, 1.0, float(min(1.0, p))
-
-
-def _share_row(cg, cr, high_steps, alternative, confidence_level, deff, method) -> dict:
-    h1, n1 = float(cg[high_steps].sum()), float(cg.sum())
-    h2, n2 = float(cr[high_steps].sum()), float(cr.sum())
-    test, statistic, df, p = _share_test(h1, n1, h2, n2, alternative, deff, method)
-    low, high = confint_proportions_2indep(h1, n1, h2, n2, method="newcomb", compare="diff",
-                                           alpha=1 - confidence_level)
-    return dict(test=f"{test}-share-high", statistic=statistic, df=df, pvalue=p, effect_size=h1 / n1 - h2 / n2,
-                effect_size_name="share_high difference", ci_low=float(low), ci_high=float(high))
-
-
-# ------------------------------------------------------------------ many groups
-
-
-def _permutation_pvalue(values: np.ndarray, labels: np.ndarray, statistic, seed: int) -> float:
-    """Monte Carlo permutation p ``(1 + #{T* >= T}) / (B + 1)`` with a seeded generator."""
-    rng = np.random.default_rng(seed)
-    observed = statistic(values, labels[None, :])[0]
-    permuted = rng.permuted(np.tile(labels, (N_PERMUTATIONS, 1)), axis=1)
-    null = statistic(values, permuted)
-    return float((1 + np.sum(null >= observed - 1e-9 * abs(observed))) / (N_PERMUTATIONS + 1))
-
-
-def _kruskal_statistic(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    ranks = stats.rankdata(values)
-    groups = labels.max() + 1
-    n = len(values)
-    sums = np.stack([np.where(labels == g, ranks, 0).sum(axis=1) for g in range(groups)], axis=1)
-    sizes = np.stack([(labels == g).sum(axis=1) for g in range(groups)], axis=1)
-    return 12 / (n * (n + 1)) * np.sum(sums**2 / sizes, axis=1) - 3 * (n + 1)
-
-
-def _chi2_statistic(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    groups = labels.max() + 1
-    sizes = np.stack([(labels == g).sum(axis=1) for g in range(groups)], axis=1)
-    highs = np.stack([np.where(labels == g, values, 0).sum(axis=1) for g in range(groups)], axis=1)
-    share = values.mean()
-    expected = sizes * share
-    return np.sum((highs - expected) ** 2 / (expected * (1 - share)), axis=1)
-
-
-def _expand(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of (step, group index) from a ``G × K`` count table."""
-    groups, steps = np.nonzero(mat)
-    counts = mat[groups, steps].astype(int)
-    return np.repeat(steps + 1, counts).astype(float), np.repeat(groups, counts)
-
-
-def _kruskal_row(mat: np.ndarray, deff: float, seed: int, method: str) -> dict:
-    kw = rankstats.kruskal_from_counts(mat)
-    p = float(stats.chi2.sf(kw["h"] / deff, kw["df"]))
-    test = "kruskal-wallis"
-    if method == "exact" or (method == "auto" and mat.sum(axis=1).min() < SMALL_N):
-        values, labels = _expand(mat)
-        p = _permutation_pvalue(values, labels, _kruskal_statistic, seed)
-        test = "kruskal-wallis-permutation"
-    return dict(test=test, statistic=kw["h"], df=kw["df"], pvalue=p,
-                effect_size=kw["h"] / (kw["n"] - 1), effect_size_name="epsilon-squared")
-
-
-def _chi2_row(mat: np.ndarray, high_steps: np.ndarray, deff: float, seed: int, method: str) -> dict:
-    high = mat[:, high_steps].sum(axis=1)
-    n = mat.sum(axis=1)
-    table = np.vstack([high, n - high])
-    if (table.sum(axis=1) == 0).any():
-        return dict(test="chi2-share-high", note="alla eller inga svar är höga: inget test")
-    chi2 = stats.chi2_contingency(table, correction=False)
-    statistic, df = float(chi2.statistic), float(chi2.dof)
-    p, test = float(stats.chi2.sf(statistic / deff, df)), "chi2-share-high"
-    if method == "exact" or (method == "auto" and (chi2.expected_freq < 5).any()):
-        if rankstats.exact_table_count(n, int(high.sum())) <= MAX_EXACT_TABLES:
-            p, test = rankstats.fisher_freeman_halton_2xg(high, n), "fisher-exact-share-high"
-        else:
-            flags = np.concatenate([np.r_[np.ones(int(h)), np.zeros(int(m - h))] for h, m in zip(high, n)])
-            labels = np.repeat(np.arange(len(n)), n.astype(int))
-            p, test = _permutation_pvalue(flags, labels, _chi2_statistic, seed), "chi2-share-high-permutation"
-    return dict(test=test, statistic=statistic, df=df, pvalue=p,
-                effect_size=float(np.sqrt(statistic / table.sum())), effect_size_name="cramers-v")
-
-
 # ------------------------------------------------------------------ compare
 
 
-def _count_table(data: pd.DataFrame, keys: list[str], by: str) -> pd.DataFrame:
-    counts = data.groupby([*keys, by, "value"], observed=True).size()
-    return counts.unstack("value", fill_value=0)
+def _count_table(data: pd.DataFrame, keys: list[str], by: str, steps: int) -> pd.DataFrame:
+    """Counts per step, one row per (family keys, group), families contiguous, groups in order."""
+    counts = data.groupby([*keys, by, "value"], observed=True).size().unstack("value", fill_value=0)
+    counts = counts.reindex(columns=range(1, steps + 1), fill_value=0)
+    index = counts.index.to_frame(index=False)
+    ranks = {g: i for i, g in enumerate(_group_order(list(index[by].unique()), by))}
+    index["_family"] = index.groupby(keys, observed=True, sort=False).ngroup()
+    index["_rank"] = index[by].map(ranks)
+    order = np.lexsort((index["_rank"].to_numpy(), index["_family"].to_numpy()))
+    return counts.iloc[order].set_axis(pd.MultiIndex.from_frame(index.iloc[order].drop(columns=["_rank"])))
 
 
-def _family_rows(table, item_id, by, reference, options: dict, deff: float) -> list[dict]:
-    item = instrument.item(item_id)
-    steps = np.arange(1, len(item.labels) + 1)
-    mat = table.reindex(columns=steps, fill_value=0)
-    groups = _group_order(list(mat.index.get_level_values(by)), by)
-    mat = mat.droplevel(list(range(mat.index.nlevels - 1))).loc[groups].to_numpy(dtype=float)
-    high_steps = np.array(item.high_values, dtype=int) - 1
-    if len(groups) < 2:
-        return [_row(item=item_id, comparison=by, group=groups[0] if groups else None, n=int(mat.sum()),
-                     note="bara en grupp: inget test")]
-    if len(groups) == 2:
-        ref = groups[1] if reference is None else reference
-        if ref not in groups:
-            raise ValueError(f"reference={reference!r} is not a group of {by!r}; groups are {groups}")
-        g = groups[0] if ref == groups[1] else groups[1]
-        cg, cr = mat[groups.index(g)], mat[groups.index(ref)]
-        common = dict(item=item_id, comparison=f"{by}: {g} mot {ref}", group=g, reference=ref,
-                      n=int(cg.sum()), n_reference=int(cr.sum()))
-        args = (options["alternative"], options["confidence_level"], deff, options["method"])
-        rows = [_row(**common, **_mann_whitney_row(cg, cr, *args))]
-        if len(high_steps):
-            rows.append(_row(**common, **_share_row(cg, cr, high_steps, *args)))
-        return rows
-    common = dict(item=item_id, comparison=f"{by}: {len(groups)} grupper", group=", ".join(map(str, groups)),
-                  n=int(mat.sum()))
-    rows = [_row(**common, **_kruskal_row(mat, deff, options["seed"], options["method"]))]
-    if len(high_steps):
-        rows.append(_row(**common, **_chi2_row(mat, high_steps, deff, options["seed"], options["method"])))
-    return rows
+def _two_group_positions(families: np.ndarray, groups: np.ndarray, starts: np.ndarray, reference) -> tuple:
+    first, second = starts, starts + 1
+    if reference is None:
+        return first, second
+    is_ref_first = groups[first] == reference
+    if not np.all(is_ref_first | (groups[second] == reference)):
+        bad = sorted({str(groups[i]) for i in np.r_[first, second]} - {reference})
+        raise ValueError(f"reference={reference!r} is not a group in every comparison; other groups: {bad}")
+    return np.where(is_ref_first, second, first), np.where(is_ref_first, first, second)
 
 
-def _notes(rows: list[dict], deff: float, several: int, level: str, alternative: str, n_groups: int) -> None:
-    parts = []
-    if level == "unit" and deff > 1:
-        parts.append(f"klustrat på respondent: deff = {deff:.3f}".replace(".", ","))
-    if several:
-        parts.append(f"{several} respondenter finns i flera grupper")
-    if n_groups > 2 and alternative != "two-sided":
-        parts.append("fler än två grupper: tvåsidigt test")
-    for row in rows:
-        row["note"] = "; ".join(p for p in [row["note"], *parts] if p)
+def _high_mask(items: np.ndarray, steps: int) -> np.ndarray:
+    mask = np.zeros((len(items), steps), dtype=bool)
+    for row, item_id in enumerate(items):
+        mask[row, np.array(instrument.item(item_id).high_values, dtype=int) - 1] = True
+    return mask
+
+
+def _frame(results: dict, families: np.ndarray, meta: pd.DataFrame, extra: dict) -> pd.DataFrame:
+    frame = meta.iloc[families].reset_index(drop=True)
+    for name, values in {**extra, **results}.items():
+        frame[name] = values
+    return frame
+
+
+def _two_group_frames(counts, meta, positions, options, deffs) -> list[pd.DataFrame]:
+    fam, starts = positions
+    groups = counts.index.get_level_values(-1).to_numpy()
+    g, r = _two_group_positions(fam, groups, starts, options["reference"])
+    c1, c2 = counts.to_numpy(dtype=float)[g], counts.to_numpy(dtype=float)[r]
+    items = meta["item"].to_numpy()[fam]
+    ordinal = np.array([instrument.item(i).kind == "ordinal" for i in items], dtype=bool)
+    extra = dict(group=groups[g], reference=groups[r], n=c1.sum(axis=1), n_reference=c2.sum(axis=1), _kind=0)
+    args = dict(alternative=options["alternative"], confidence_level=options["confidence_level"],
+                method=options["method"])
+    frames = []
+    if ordinal.any():
+        mw = grouptests.mann_whitney(c1[ordinal], c2[ordinal], deffs[fam][ordinal], **args)
+        frames.append(_frame(mw, fam[ordinal], meta, {k: (v[ordinal] if isinstance(v, np.ndarray) else v)
+                                                        for k, v in extra.items()}))
+    high = _high_mask(items, counts.shape[1])
+    h1, h2 = (c1 * high).sum(axis=1), (c2 * high).sum(axis=1)
+    share = grouptests.share_difference(h1, c1.sum(axis=1), h2, c2.sum(axis=1), deffs[fam], **args)
+    frames.append(_frame(share, fam, meta, {**extra, "_kind": 1}))
+    return frames
+
+
+def _many_group_frames(counts, meta, positions, options, deffs) -> list[pd.DataFrame]:
+    fam, starts, sizes = positions
+    values = counts.to_numpy(dtype=float)
+    cube = np.zeros((len(fam), sizes.max(), values.shape[1]))
+    for position in range(sizes.max()):
+        has = sizes > position
+        cube[has, position] = values[starts[has] + position]
+    groups = counts.index.get_level_values(-1).to_numpy()
+    names = [", ".join(str(groups[s + j]) for j in range(k)) for s, k in zip(starts, sizes)]
+    extra = dict(group=names, n=cube.sum(axis=(1, 2)), _kind=0)
+    items = meta["item"].to_numpy()[fam]
+    ordinal = np.array([instrument.item(i).kind == "ordinal" for i in items], dtype=bool)
+    frames = []
+    if ordinal.any():
+        kw = grouptests.kruskal_wallis(cube[ordinal], deffs[fam][ordinal], method=options["method"],
+                                       seed=options["seed"])
+        frames.append(_frame(kw, fam[ordinal], meta, {k: (np.asarray(v)[ordinal] if not np.isscalar(v) else v)
+                                                        for k, v in extra.items()}))
+    high = (cube * _high_mask(items, values.shape[1])[:, None, :]).sum(axis=2)
+    chi2 = grouptests.share_chi2(high, cube.sum(axis=2), deffs[fam], method=options["method"], seed=options["seed"])
+    frames.append(_frame(chi2, fam, meta, {**extra, "_kind": 1}))
+    return frames
+
+
+def _unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and their counts (a sort, faster here than ``np.unique``'s hashing)."""
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.array([], int)
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
+
+
+def _family_notes(data: pd.DataFrame, keys: list[str], by: str, level: str) -> tuple[pd.Series, pd.Series]:
+    """Per family: the design effect (1 at respondent level) and respondents found in several groups.
+
+    At respondent level the answers are already one row per respondent and group, so a
+    respondent with several rows in a family is in several groups.
+    """
+    family = data.groupby(keys, observed=True, sort=False).ngroup().to_numpy().astype(np.int64)
+    labels = data[keys].iloc[np.unique(family, return_index=True)[1]]
+    index = pd.MultiIndex.from_frame(labels) if len(keys) > 1 else pd.Index(labels[keys[0]])
+    n_fam = len(index)
+    respondent = pd.factorize(group_codes(data, RESPONDENT_KEY))[0].astype(np.int64)
+    width = np.int64(respondent.max() + 1 if len(respondent) else 1)
+    pairs, m = _unique_counts(family * width + respondent)
+    if level == "respondent":
+        return pd.Series(np.ones(n_fam), index=index), pd.Series(
+            np.bincount(pairs[m > 1] // width, minlength=n_fam), index=index)
+    deff = np.bincount(pairs // width, weights=m.astype(float) ** 2, minlength=n_fam) / np.bincount(
+        pairs // width, weights=m, minlength=n_fam)
+    group = pd.factorize(group_codes(data, [by]))[0].astype(np.int64)
+    groups = np.int64(group.max() + 1)
+    triples, _ = _unique_counts((family * width + respondent) * groups + group)
+    respondent_pairs, per_pair = _unique_counts(triples // groups)
+    several = np.bincount(respondent_pairs[per_pair > 1] // width, minlength=n_fam)
+    return pd.Series(deff, index=index), pd.Series(several, index=index)
+
+
+def _note_column(tests: pd.DataFrame, alternative: str, level: str) -> pd.Series:
+    notes = pd.Series("", index=tests.index, dtype=object)
+    clustered = (tests["_deff"] > 1) & (level == "unit")
+    notes[clustered] = tests.loc[clustered, "_deff"].map(lambda d: f"klustrat på respondent: deff = {d:.3f}".replace(".", ","))
+    several = tests["_several"] > 0
+    notes[several] = [(n + "; " if n else "") + f"{k} respondenter finns i flera grupper"
+                      for n, k in zip(notes[several], tests.loc[several, "_several"])]
+    if alternative != "two-sided":
+        many = tests["reference"].isna()
+        notes[many] = [(n + "; " if n else "") + "fler än två grupper: tvåsidigt test" for n in notes[many]]
+    single = tests["test"].isna()
+    notes[single] = "bara en grupp: inget test"
+    return notes
+
+
+def _single_group_frame(counts, meta, fam, starts) -> pd.DataFrame:
+    groups = counts.index.get_level_values(-1).to_numpy()
+    return _frame({}, fam, meta, dict(group=groups[starts], n=counts.to_numpy()[starts].sum(axis=1), _kind=0))
 
 
 def compare(
@@ -277,13 +237,15 @@ def compare(
     """Test whether groups differ on each item.
 
     Two groups: Mann–Whitney U (tie-corrected normal approximation with continuity
-    correction; exact conditional p when a group has fewer than :data:`SMALL_N`)
-    with the rank-biserial correlation and its CI, plus the difference in share of
-    high values (chi-square, or Fisher's exact test when an expected count is below
-    5) with a Newcombe CI. More groups: Kruskal–Wallis with ε², plus chi-square on
+    correction; exact conditional p when a group has fewer than
+    ``grouptests.SMALL_N`` answers) with the rank-biserial correlation and its CI,
+    plus the difference in share of high values (chi-square, or Fisher's exact test
+    when an expected count is below 5) with a Newcombe CI. More groups:
+    Kruskal–Wallis with ε² (permutation p when a group is small), plus chi-square on
     the share of high values with Cramér's V (exact Fisher–Freeman–Halton or a
-    permutation p when an expected count is below 5). See the module docstring for
-    how respondents with several units are handled.
+    permutation p when an expected count is below 5). Nominal items (``strukturerad``)
+    get only the share test. See the module docstring for how respondents with
+    several units are handled.
 
     Parameters
     ----------
@@ -298,7 +260,7 @@ def compare(
         ``"respondent"`` (each respondent once per group) or ``"unit"``.
     within
         Column(s) to test separately within, e.g. ``"unit"`` for structured vs not per
-        municipality, ``"forbund"`` for a national set.
+        municipality, ``["forbund", "wave"]`` for a national set.
     reference
         With two groups, the reference group (default: the second in questionnaire
         or sorted order, e.g. ``nej`` for ja/nej questions).
@@ -319,8 +281,8 @@ def compare(
         The ``within`` columns, then ``item, comparison, group, reference, n,
         n_reference, test, statistic, df, pvalue, pvalue_adjusted`` (missing until
         :func:`adjust`), ``effect_size, effect_size_name, ci_low, ci_high, note``.
-        Two rows per item and family: a rank test and a test of the share of high
-        values (nominal items: only the latter).
+        Per item and family a rank test (ordinal items) and a test of the share of
+        high values; a family with one group gets one row without a test.
 
     Examples
     --------
@@ -336,26 +298,45 @@ def compare(
     check_choice("method", method, METHODS)
     chosen = select_items(answers, items, scored=True)
     data = answers[answers["item"].isin(chosen) & answers["value"].notna()]
-    data = at_level(data, "respondent" if level == "respondent" else "unit", [by, *within])
-    data = data.dropna(subset=[by, *within])
+    data = at_level(data, level, [by, *within]).dropna(subset=[by, *within])
     keys = [*within, "item"]
-    deffs = _design_effect(data, keys) if level == "unit" else None
-    several = _respondents_in_several(data, keys, by)
-    rows: list[dict] = []
-    for key, table in _count_table(data, keys, by).groupby(level=keys, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        deff = float(deffs.loc[key]) if deffs is not None else 1.0
-        options = dict(alternative=alternative, confidence_level=confidence_level, method=method, seed=seed)
-        family = _family_rows(table, key[-1], by, reference, options, deff)
-        _notes(family, deff, int(several.get(key, 0)), level, alternative, table.shape[0])
-        rows += [{**dict(zip(within, key[:-1])), **row} for row in family]
-    return _order_tests(tests_frame(rows, within), within)
+    steps = max(len(instrument.item(i).labels) for i in chosen)
+    counts = _count_table(data, keys, by, steps)
+    family = counts.index.get_level_values("_family").to_numpy()
+    counts = counts.droplevel("_family")
+    meta = counts.index.to_frame(index=False)[keys].drop_duplicates().reset_index(drop=True)
+    starts = np.flatnonzero(np.r_[True, family[1:] != family[:-1]])
+    sizes = np.diff(np.r_[starts, len(family)])
+    deff, several = _family_notes(data, keys, by, level)
+    deffs = deff.reindex(pd.MultiIndex.from_frame(meta) if len(keys) > 1 else meta[keys[0]]).to_numpy(dtype=float)
+    options = dict(reference=reference, alternative=alternative, confidence_level=confidence_level,
+                   method=method, seed=seed)
+    fams = np.arange(len(meta))
+    frames = [_single_group_frame(counts, meta, fams[sizes == 1], starts[sizes == 1])]
+    frames += _two_group_frames(counts, meta, (fams[sizes == 2], starts[sizes == 2]), options, deffs)
+    many = sizes > 2
+    if many.any():
+        frames += _many_group_frames(counts, meta, (fams[many], starts[many], sizes[many]), options, deffs)
+    tests = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    return _finish(tests, meta, deff, several, keys, by, within, alternative, level)
 
 
-def _order_tests(frame: pd.DataFrame, within: Sequence[str]) -> pd.DataFrame:
+def _finish(tests, meta, deff, several, keys, by, within, alternative, level) -> pd.DataFrame:
+    index = pd.MultiIndex.from_frame(tests[keys]) if len(keys) > 1 else tests[keys[0]]
+    tests["_deff"] = deff.reindex(index).to_numpy(dtype=float)
+    tests["_several"] = several.reindex(index).fillna(0).to_numpy(dtype=int)
+    if "reference" not in tests:
+        tests["reference"] = None
+    tests["comparison"] = [f"{by}: {g} mot {r}" if isinstance(r, str) else f"{by}: {str(g).count(',') + 1} grupper"
+                           for g, r in zip(tests["group"], tests["reference"])]
+    tests["note"] = _note_column(tests, alternative, level)
     order = {item_id: pos for pos, item_id in enumerate(instrument.items_by_id())}
-    frame = frame.assign(_order=frame["item"].map(order))
-    return frame.sort_values([*within, "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    tests["_order"] = tests["item"].map(order)
+    tests = tests.sort_values([*within, "_order", "_kind"], kind="stable").reset_index(drop=True)
+    for column in TEST_COLUMNS:
+        if column not in tests:
+            tests[column] = np.nan
+    return tests_frame(tests[[*within, *TEST_COLUMNS]].to_dict("records"), within)
 
 
 # ------------------------------------------------------------------ paired items

@@ -144,11 +144,25 @@ def test_forbund_and_wave_fill_every_row(tmp_path):
     assert set(answers["forbund"]) == {"gavleborg"} and set(answers["wave"]) == {"2016"}
 
 
-def test_canonical_round_trip_is_lossless(tmp_path, plain):
-    saved = sv.save(plain.assign(forbund="gavleborg", wave="2016"), tmp_path / "canonical.csv")
+def test_canonical_round_trip_is_lossless(tmp_path):
+    wide = _write_csv(tmp_path / "plain.csv", HEADER, ROWS)
+    original = _load(wide, forbund="gavleborg", wave="2016")
+    saved = sv.save(original, tmp_path / "canonical.csv")
     again = sv.load(saved, survey="operativ", regions=REGIONS)
-    assert_frame_equal(again, plain.assign(forbund="gavleborg", wave="2016").astype({"forbund": "string", "wave": "string"}))
+    assert_frame_equal(again, original)
     assert sv.save(again, tmp_path / "twice.csv").read_bytes() == saved.read_bytes()
+    assert isinstance(again["item"].dtype, pd.CategoricalDtype)
+
+
+def test_concat_unites_categories(tmp_path):
+    wide = _write_csv(tmp_path / "plain.csv", HEADER, ROWS)
+    first = _load(wide, forbund="a", wave="2016")
+    second = _load(wide, forbund="b", wave="2019")
+    both = sv.concat([first, second])
+    assert len(both) == 2 * len(first)
+    assert list(both["forbund"].cat.categories) == ["a", "b"]
+    assert list(both["item"].cat.categories) == list(first["item"].cat.categories)
+    assert both["value"].dtype == "Int64"
 
 
 def test_canonical_header_follows_table_schema(tmp_path, plain):
