@@ -203,3 +203,62 @@ def share_chi2(high, sizes, deff, *, method, seed) -> dict[str, np.ndarray]:
     nan = np.full(len(chi2), np.nan)
     return dict(test=test.astype(str), statistic=chi2, df=df, pvalue=p, effect_size=np.sqrt(chi2 / n),
                 effect_size_name=np.full(len(chi2), "cramers-v"), ci_low=nan, ci_high=nan)
+
+
+def signed_rank(pairs: np.ndarray, *, alternative: str, confidence_level: float) -> dict[str, np.ndarray]:
+    """Wilcoxon signed-rank test per family from a ``F × K × K`` table of (a, b) step pairs.
+
+    Zero differences are dropped and the tie-corrected normal approximation with
+    continuity correction is used (R's ``wilcox.test(paired = TRUE, exact = FALSE)``);
+    ``statistic`` is R's ``V``, the sum of the ranks of positive differences. Matched-pairs
+    rank-biserial ``(R+ - R-) / (nd (nd + 1) / 2)`` with a Fisher-z CI whose SE is
+    ``sqrt((2 nd³ + 3 nd² + nd) / 6) / (nd (nd + 1) / 2)`` over the ``nd`` non-zero
+    differences (R's ``effectsize::rank_biserial`` given the differences).
+    """
+    steps = pairs.shape[1]
+    diff = np.subtract.outer(np.arange(steps), np.arange(steps))
+    pos = np.stack([pairs[:, diff == d].sum(axis=1) for d in range(1, steps)], axis=1)
+    neg = np.stack([pairs[:, diff == -d].sum(axis=1) for d in range(1, steps)], axis=1)
+    ties = pos + neg
+    nd = ties.sum(axis=1)
+    mid = np.cumsum(ties, axis=1) - ties + (ties + 1) / 2
+    v = np.sum(pos * mid, axis=1)
+    total = nd * (nd + 1) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(nd * (nd + 1) * (2 * nd + 1) / 24 - np.sum(ties**3 - ties, axis=1) / 48)
+        p = normal_pvalues(v - total / 2, sd, alternative)
+        r = (v - (total - v)) / total
+        se = np.sqrt((2 * nd**3 + 3 * nd**2 + nd) / 6) / total
+    low, high = fisher_z_interval(r, se, confidence_level)
+    n = len(nd)
+    return dict(test=np.full(n, "wilcoxon-signed-rank"), statistic=v, df=np.full(n, np.nan), pvalue=p,
+                effect_size=r, effect_size_name=np.full(n, "matched-pairs rank-biserial"), ci_low=low, ci_high=high,
+                zeros=pairs.sum(axis=(1, 2)) - nd)
+
+
+def mcnemar(b: np.ndarray, c: np.ndarray, *, alternative: str, confidence_level: float) -> dict[str, np.ndarray]:
+    """McNemar's test per family from the discordant counts ``b`` (a high, b not) and ``c``.
+
+    The exact binomial test of ``b`` out of ``b + c`` (R's ``binom.test``) when
+    ``b + c < 25`` or the test is one-sided, else the chi-square with continuity
+    correction (R's ``mcnemar.test``). Effect size: the conditional odds ratio ``b / c``
+    with the exact (Clopper–Pearson) interval transformed from ``b / (b + c)``.
+    """
+    b = np.asarray(b, dtype=float)
+    c = np.asarray(c, dtype=float)
+    m = b + c
+    exact = (m < 25) | (alternative != "two-sided")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi2 = (np.abs(b - c) - 1) ** 2 / m
+        p = stats.chi2.sf(chi2, 1)
+        alpha = 1 - confidence_level
+        low = np.where(b > 0, stats.beta.ppf(alpha / 2, b, c + 1), 0.0)
+        high = np.where(c > 0, stats.beta.ppf(1 - alpha / 2, b + 1, c), 1.0)
+        odds = b / c
+        odds_low, odds_high = low / (1 - low), high / (1 - high)
+    for i in np.flatnonzero(exact & (m > 0)):
+        p[i] = stats.binomtest(int(b[i]), int(m[i]), 0.5, alternative=alternative).pvalue
+    p = np.where(m > 0, p, np.nan)
+    return dict(test=np.where(exact, "mcnemar-exact", "mcnemar"), statistic=np.where(exact, b, chi2),
+                df=np.where(exact, np.nan, 1.0), pvalue=p, effect_size=odds,
+                effect_size_name=np.full(len(b), "conditional odds ratio"), ci_low=odds_low, ci_high=odds_high)

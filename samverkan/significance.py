@@ -342,50 +342,24 @@ def _finish(tests, meta, deff, several, keys, by, within, alternative, level) ->
 # ------------------------------------------------------------------ paired items
 
 
-def _paired_values(answers: pd.DataFrame, a: str, b: str, within: list[str]) -> pd.DataFrame:
+def _pair_counts(answers: pd.DataFrame, a: str, b: str, within: list[str], steps: int):
+    """Counts of (a, b) step pairs per family: the family labels and a ``F × K × K`` array."""
     data = answers[answers["item"].isin([a, b]) & answers["value"].notna()]
-    data = data.drop_duplicates(subset=[*RESPONDENT_KEY, *within, "item"])
-    wide = data.pivot_table(index=[*within, *RESPONDENT_KEY], columns="item", values="value",
-                            aggfunc="first", observed=True)
-    return wide.reindex(columns=[a, b]).dropna().astype(float).reset_index()
-
-
-def _wilcoxon_row(x: np.ndarray, y: np.ndarray, alternative: str, confidence_level: float) -> dict:
-    d = x - y
-    nonzero = d[d != 0]
-    nd = len(nonzero)
-    if nd == 0:
-        return dict(test="wilcoxon-signed-rank", note="inga skillnader mellan frågorna: inget test")
-    ranks = stats.rankdata(np.abs(nonzero))
-    v = float(ranks[nonzero > 0].sum())
-    result = stats.wilcoxon(x, y, zero_method="wilcox", correction=True, method="approx", alternative=alternative)
-    total = nd * (nd + 1) / 2
-    r = (v - (total - v)) / total
-    se = np.sqrt((2 * nd**3 + 3 * nd**2 + nd) / 6) / total
-    z = stats.norm.ppf(0.5 + confidence_level / 2)
-    centre = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    return dict(test="wilcoxon-signed-rank", statistic=v, pvalue=float(result.pvalue), effect_size=r,
-                effect_size_name="matched-pairs rank-biserial", ci_low=float(np.tanh(centre - z * se)),
-                ci_high=float(np.tanh(centre + z * se)), note=f"{len(d) - nd} par utan skillnad utelämnade")
-
-
-def _mcnemar_row(high_x: np.ndarray, high_y: np.ndarray, alternative: str, confidence_level: float) -> dict:
-    b = int(np.sum(high_x & ~high_y))
-    c = int(np.sum(~high_x & high_y))
-    if b + c == 0:
-        return dict(test="mcnemar", note="inga oeniga par: inget test")
-    exact = b + c < 25 or alternative != "two-sided"
-    binom = stats.binomtest(b, b + c, 0.5, alternative=alternative)
-    if exact:
-        statistic, p, test = float(b), float(binom.pvalue), "mcnemar-exact"
-    else:
-        statistic = (abs(b - c) - 1) ** 2 / (b + c)
-        p, test = float(stats.chi2.sf(statistic, 1)), "mcnemar"
-    ci = binom.proportion_ci(confidence_level=confidence_level, method="exact")
-    odds = (lambda q: q / (1 - q) if q < 1 else np.inf)
-    return dict(test=test, statistic=statistic, df=np.nan if exact else 1.0, pvalue=p,
-                effect_size=b / c if c else np.inf, effect_size_name="conditional odds ratio",
-                ci_low=odds(ci.low), ci_high=odds(ci.high), note=f"oeniga par: {b} mot {c}")
+    data = data.dropna(subset=within) if within else data
+    respondent = group_codes(data, [*RESPONDENT_KEY, *within])
+    keep = ~pd.Series(respondent * 2 + (data["item"] == b).to_numpy()).duplicated().to_numpy()
+    data, respondent = data[keep], respondent[keep]
+    is_a = (data["item"] == a).to_numpy()
+    values = data["value"].to_numpy(dtype=np.int64)
+    x = pd.Series(values[is_a], index=respondent[is_a])
+    y = pd.Series(values[~is_a], index=respondent[~is_a])
+    both = x.index.intersection(y.index)
+    rows = data[is_a].set_index(pd.Index(respondent[is_a])).loc[both]
+    family = rows.groupby(within, observed=True, sort=True).ngroup().to_numpy() if within else np.zeros(len(both), int)
+    labels = rows[within].drop_duplicates().sort_values(within) if within else pd.DataFrame(index=[0])
+    counts = np.zeros((family.max() + 1 if len(family) else 0, steps, steps))
+    np.add.at(counts, (family, x.loc[both].to_numpy() - 1, y.loc[both].to_numpy() - 1), 1)
+    return labels.reset_index(drop=True), counts
 
 
 def compare_items(
@@ -402,16 +376,23 @@ def compare_items(
     Each respondent counts once; only respondents with a substantive answer to both
     items are used. Wilcoxon signed-rank (zero differences dropped, tie-corrected
     normal approximation with continuity correction, as R's ``wilcox.test(paired =
-    TRUE, exact = FALSE)``) with the matched-pairs rank-biserial correlation (CI from
-    Fisher's z over the non-zero differences); McNemar on high values (exact binomial
-    when fewer than 25 discordant pairs) with the conditional odds ratio and its exact
-    CI.
+    TRUE, exact = FALSE)``) with the matched-pairs rank-biserial correlation; McNemar
+    on high values (exact binomial when fewer than 25 discordant pairs) with the
+    conditional odds ratio and its exact CI. See :mod:`samverkan.grouptests`.
 
     Returns
     -------
     pandas.DataFrame
-        The tests columns (:data:`TEST_COLUMNS`) after any ``within`` columns;
-        ``item`` is ``a``, ``group`` is ``a``, ``reference`` is ``b``; ``n`` the pairs.
+        The ``within`` columns, then the tests columns (:data:`TEST_COLUMNS`):
+        ``item`` and ``group`` are ``a``, ``reference`` is ``b``, ``n`` and
+        ``n_reference`` the pairs; two rows per family (signed-rank, McNemar).
+
+    Examples
+    --------
+    >>> import samverkan as sv
+    >>> staff = sv.load(sv.sample_path("gavleborg", "2016", "operativ"), survey="operativ")
+    >>> sv.compare_items(staff, "lyssnar", "vet_tillfora")["test"].tolist()
+    ['wilcoxon-signed-rank', 'mcnemar']
     """
     within = as_list(within)
     check_columns(answers, within, "within")
@@ -421,18 +402,22 @@ def compare_items(
             raise ValueError(f"{name}={item_id!r} is not a scored item")
     if instrument.item(a).labels != instrument.item(b).labels:
         raise ValueError(f"a={a!r} and b={b!r} are not on the same scale")
-    high = np.array(instrument.item(a).high_values, dtype=float)
-    pairs = _paired_values(answers, a, b, within)
-    rows = []
-    for key, group in (pairs.groupby(within, sort=True) if within else [((), pairs)]):
-        key = key if isinstance(key, tuple) else (key,)
-        x, y = group[a].to_numpy(), group[b].to_numpy()
-        common = dict(zip(within, key)) | dict(item=a, comparison=f"{a} mot {b}", group=a, reference=b,
-                                               n=len(x), n_reference=len(y))
-        rows.append(_row(**common, **_wilcoxon_row(x, y, alternative, confidence_level)))
-        rows.append(_row(**common, **_mcnemar_row(np.isin(x, high), np.isin(y, high), alternative,
-                                                   confidence_level)))
-    return tests_frame(rows, within)
+    steps = len(instrument.item(a).labels)
+    labels, counts = _pair_counts(answers, a, b, within, steps)
+    high = np.zeros(steps, dtype=bool)
+    high[np.array(instrument.item(a).high_values) - 1] = True
+    args = dict(alternative=alternative, confidence_level=confidence_level)
+    ranks = grouptests.signed_rank(counts, **args)
+    zeros = ranks.pop("zeros")
+    discordant = grouptests.mcnemar(counts[:, high][:, :, ~high].sum(axis=(1, 2)),
+                                    counts[:, ~high][:, :, high].sum(axis=(1, 2)), **args)
+    n = counts.sum(axis=(1, 2))
+    common = dict(item=a, comparison=f"{a} mot {b}", group=a, reference=b, n=n, n_reference=n)
+    first = labels.assign(**common, **ranks, note=[f"{int(z)} par utan skillnad utelämnade" for z in zeros], _kind=0)
+    second = labels.assign(**common, **discordant, note="", _kind=1)
+    tests = pd.concat([first, second], ignore_index=True).sort_values([*within, "_kind"], kind="stable")
+    tests["pvalue_adjusted"] = np.nan
+    return tests_frame(tests[[*within, *TEST_COLUMNS]].to_dict("records"), within)
 
 
 def compare_surveys(
@@ -488,6 +473,35 @@ def compare_waves(
 ADJUST_METHODS = ("holm", "bonferroni", "fdr_bh")
 
 
+def adjusted_pvalues(pvalues: np.ndarray, family: np.ndarray, method: str) -> np.ndarray:
+    """Holm, Bonferroni or Benjamini–Hochberg adjusted p-values within each family, all families at once.
+
+    The same numbers as R's ``p.adjust`` and statsmodels' ``multipletests`` (checked in
+    ``tests/test_significance_reference.py``), computed for every family in one sorted
+    pass: ``multipletests`` runs a garbage collection on every call, which costs
+    seconds over the thousands of families of a national run. Missing p-values stay
+    missing and do not count in their family.
+    """
+    adjusted = np.full(len(pvalues), np.nan)
+    valid = np.flatnonzero(~np.isnan(pvalues))
+    order = valid[np.lexsort((pvalues[valid], family[valid]))]
+    fam, p = family[order], pvalues[order]
+    starts = np.flatnonzero(np.r_[True, fam[1:] != fam[:-1]])
+    sizes = np.diff(np.r_[starts, len(fam)])
+    m = np.repeat(sizes, sizes).astype(float)
+    rank = np.arange(len(fam)) - np.repeat(starts, sizes) + 1
+    groups = pd.Series(np.repeat(np.arange(len(starts)), sizes))
+    if method == "bonferroni":
+        values = np.minimum(1.0, m * p)
+    elif method == "holm":
+        values = pd.Series(np.minimum(1.0, (m - rank + 1) * p)).groupby(groups).cummax().to_numpy()
+    else:
+        scaled = pd.Series(np.minimum(1.0, m * p / rank))[::-1]
+        values = scaled.groupby(groups[::-1]).cummin()[::-1].to_numpy()
+    adjusted[order] = values
+    return adjusted
+
+
 def adjust(tests: pd.DataFrame, method: str = "holm", *, family: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Correct p-values for multiple testing across a family; fills ``pvalue_adjusted``.
 
@@ -508,18 +522,10 @@ def adjust(tests: pd.DataFrame, method: str = "holm", *, family: str | Sequence[
     pandas.DataFrame
         A copy of ``tests`` with ``pvalue_adjusted`` filled.
     """
-    from statsmodels.stats.multitest import multipletests
-
     check_choice("method", method, ADJUST_METHODS)
     family = as_list(family)
     check_columns(tests, ["pvalue", *family], "family")
     result = tests.copy()
-    result["pvalue_adjusted"] = np.nan
-    parts = [part.index for _, part in result.groupby(family, sort=False, dropna=False)] if family else [result.index]
-    for index in parts:
-        pvalues = result.loc[index, "pvalue"]
-        valid = pvalues.notna()
-        if valid.any():
-            adjusted = multipletests(pvalues[valid].to_numpy(), method=method)[1]
-            result.loc[pvalues[valid].index, "pvalue_adjusted"] = adjusted
+    family_code = group_codes(result, family) if family else np.zeros(len(result), dtype=np.int64)
+    result["pvalue_adjusted"] = adjusted_pvalues(result["pvalue"].to_numpy(dtype=float), family_code, method)
     return result
