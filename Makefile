@@ -28,7 +28,7 @@ sample: install
 	$(BIN)/samverkan synth --all --out data/sample
 
 benchmark: install
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_significance.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -402,6 +402,19 @@ add_case("polr_logistic", "data/ordinal_polr.csv", prep_po,
                       "threshold block. Wald CI for exp(coef): exp(coef +/- qnorm(0.975)*SE)."))
 
 # ---------------------------------------------------------------------------
+# 12. The report's Tabell 4 as printed (FoU rapport 2017:1, page 37): unit rows in a
+# fixed, structured collaboration group (ja) or not (nej), by region. The report did
+# not test it; this is the test samverkan reproduces from the baseline sample.
+tab4 <- rbind(ja = c(66, 69, 81, 66), nej = c(162 - 66, 165 - 69, 219 - 81, 215 - 66))
+colnames(tab4) <- c("Norra Halsingland", "Sodra Halsingland", "Vastra Gastrikland", "Gavle")
+prep_tab4 <- "tab4 <- rbind(ja = c(66, 69, 81, 66), nej = c(96, 96, 138, 149)) (Tabell 4, n = 761)"
+add_case("tabell4_chisq", "FoU rapport 2017:1, Tabell 4", prep_tab4,
+         chisq.test(tab4, correct = FALSE),
+         function(h) c(htest_out(h), list(expected = unname(h$expected))))
+add_case("tabell4_cramers_v", "FoU rapport 2017:1, Tabell 4", prep_tab4,
+         effectsize::cramers_v(tab4, adjust = FALSE), es_out)
+
+# ---------------------------------------------------------------------------
 pkgs <- c("stats", "MASS", "jsonlite", "effectsize", "coin", "datawizard", "insight")
 out <- list(
   generated_by = "tests/reference/make_r_reference.R",

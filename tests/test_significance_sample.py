@@ -1,0 +1,235 @@
+"""Scores and tests on the committed baseline sample: the report's Tabell 4 as a worked case,
+structured vs not, regions, paired items, managers vs staff, waves, and the properties
+every test function promises (no mutation, clear argument errors, cluster handling)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from pandas.testing import assert_frame_equal
+from scipy import stats
+
+import samverkan as sv
+
+R = json.loads((Path(__file__).resolve().parent / "reference" / "r_reference.json").read_text(encoding="utf-8"))
+REGIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "reference" / "fou_2017_1_published.yaml"
+
+
+@pytest.fixture(scope="module")
+def regions(reference_module):
+    return reference_module["regions"]
+
+
+@pytest.fixture(scope="module")
+def reference_module():
+    import yaml
+
+    return yaml.safe_load(REGIONS_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def staff(regions):
+    answers = sv.load(sv.sample_path("gavleborg", "2016", "operativ"), survey="operativ", forbund="gavleborg",
+                      wave="2016", regions=regions)
+    analysed = answers[(answers["kontakt_malgrupp"] == "ja") & (answers["erfarenhet_samverkan"] == "ja")]
+    return analysed.reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def staff_2019(regions):
+    answers = sv.load(sv.sample_path("gavleborg", "2019", "operativ"), survey="operativ", forbund="gavleborg",
+                      wave="2019", regions=regions)
+    return answers[(answers["kontakt_malgrupp"] == "ja") & (answers["erfarenhet_samverkan"] == "ja")]
+
+
+@pytest.fixture(scope="module")
+def managers():
+    spec_regions = _mysam_regions()
+    return sv.load(sv.sample_path("gavleborg", "2016", "chefsgrupp"), survey="chefsgrupp", forbund="gavleborg",
+                   wave="2016", regions=spec_regions)
+
+
+def _mysam_regions() -> dict:
+    import yaml
+
+    spec = yaml.safe_load((sv.SAMPLE_DIR / "specs" / "gavleborg.yaml").read_text(encoding="utf-8"))
+    return {region: list(groups) for region, groups in spec["mysam_groups"].items()}
+
+
+# ------------------------------------------------------------------ Tabell 4
+
+
+def test_tabell_4_statistic_is_r_chisq_test_of_the_printed_table(staff):
+    tests = sv.compare(staff, items="strukturerad", by="region", level="unit", method="asymptotic")
+    row = tests.iloc[0]
+    expected = R["cases"]["tabell4_chisq"]["output"]
+    assert row["n"] == 761
+    assert_allclose(row["statistic"], expected["statistic"], rtol=1e-12)
+    assert row["df"] == expected["parameter"]
+    assert_allclose(row["effect_size"], R["cases"]["tabell4_cramers_v"]["output"]["value"], rtol=1e-12)
+
+
+def test_tabell_4_p_is_corrected_for_respondents_with_several_municipalities(staff):
+    row = sv.compare(staff, items="strukturerad", by="region", level="unit", method="asymptotic").iloc[0]
+    rows_per_respondent = staff[staff["item"] == "strukturerad"].groupby("respondent_id", observed=True).size()
+    deff = (rows_per_respondent**2).sum() / rows_per_respondent.sum()
+    assert deff > 1
+    expected = R["cases"]["tabell4_chisq"]["output"]
+    assert_allclose(row["pvalue"], stats.chi2.sf(expected["statistic"] / deff, 3), rtol=1e-12)
+    assert row["pvalue"] > expected["p_value"]
+    assert "deff" in row["note"]
+
+
+def test_unit_level_with_every_respondent_doubled_equals_respondent_level(staff):
+    one_unit = staff.drop_duplicates(subset=["respondent_id", "item", "value", "missing_reason"])
+    one_unit = one_unit.assign(unit="A")
+    doubled = sv.concat([one_unit, one_unit.assign(unit="B")])
+    at_unit = sv.compare(doubled, by="strukturerad", items=["synsatt", "lyssnar"], level="unit", method="asymptotic")
+    at_respondent = sv.compare(one_unit, by="strukturerad", items=["synsatt", "lyssnar"], method="asymptotic")
+    shares = at_unit["test"].str.contains("share").to_numpy()
+    # chi-square: X² doubles exactly with the copies and deff = 2 undoes it.
+    assert_allclose(at_unit.loc[shares, "pvalue"], at_respondent.loc[shares, "pvalue"], rtol=1e-9)
+    # Mann–Whitney: the (N + 1) term and the continuity correction do not scale with the
+    # copies, so the correction is right to first order only.
+    assert_allclose(at_unit.loc[~shares, "pvalue"], at_respondent.loc[~shares, "pvalue"], rtol=0.05)
+    assert (at_unit["n"] == 2 * at_respondent["n"]).all()
+
+
+# ------------------------------------------------------------------ structured vs not, regions
+
+
+def test_structured_staff_answer_higher_and_it_holds_after_correction(staff):
+    items = ["synsatt", "arbetssatt", "rutiner_myndigheter", "rutiner_aktorer"]
+    tests = sv.adjust(sv.compare(staff, by="strukturerad", items=items))
+    assert set(tests["group"]) == {"ja"} and set(tests["reference"]) == {"nej"}
+    assert (tests["effect_size"] > 0).all()
+    ranks = tests[tests["test"] == "mann-whitney"]
+    assert (ranks["pvalue_adjusted"] < 0.05).all()
+    assert (ranks["pvalue_adjusted"] >= ranks["pvalue"]).all()
+    sentence = sv.describe_test(ranks.iloc[0])
+    assert "statistiskt säkerställd" in sentence and "inte statistiskt" not in sentence
+
+
+def test_structured_vs_not_per_municipality_bilaga_2(staff):
+    tests = sv.compare(staff, by="strukturerad", items="synsatt", within="unit", level="unit")
+    assert sorted(tests["unit"].unique()) == sorted(u for units in _regions_of(staff) for u in units)
+    ranks = tests[tests["test"].str.startswith("mann-whitney")]
+    assert (ranks["effect_size"] > 0).all()  # the synthetic sample is calibrated that way in every municipality
+
+
+def _regions_of(staff):
+    return [sorted(staff.loc[staff["region"] == r, "unit"].astype(str).unique()) for r in staff["region"].cat.categories]
+
+
+def test_regions_of_managers_are_small_and_get_exact_or_permutation_tests(managers):
+    tests = sv.compare(managers, by="region", items=["lyssnar", "forebyggande"], level="unit")
+    sizes = managers[managers["item"] == "lyssnar"].groupby("region", observed=True).size()
+    assert sizes.min() < 10
+    assert set(tests["test"]) <= {"kruskal-wallis-permutation", "fisher-exact-share-high",
+                                  "chi2-share-high-permutation"}
+    assert tests["pvalue"].between(0, 1).all()
+    again = sv.compare(managers, by="region", items=["lyssnar", "forebyggande"], level="unit")
+    assert_frame_equal(tests, again)  # seeded: identical
+
+
+def test_paired_items_myndigheter_above_aktorer(staff):
+    tests = sv.compare_items(staff, "strukturer_myndigheter", "strukturer_aktorer")
+    ranks = tests.iloc[0]
+    assert ranks["effect_size"] > 0 and ranks["n"] <= 659
+
+
+def test_managers_vs_staff_on_the_shared_items(staff, managers):
+    tests = sv.compare_surveys(staff, managers)
+    assert list(tests["item"].unique()) == ["lyssnar", "vet_tillfora", "brukare_tillvara"]
+    assert set(tests["group"]) == {"chefsgrupp"} and set(tests["reference"]) == {"operativ"}
+    assert (tests["n"] == 54).all() or (tests["n"] <= 54).all()
+
+
+def test_change_between_waves_and_planning_the_repeat(staff, staff_2019):
+    change = sv.compare_waves(staff, staff_2019, items=["lyssnar", "brukare_tillvara"])
+    assert set(change["group"]) == {"2019"} and set(change["reference"]) == {"2016"}
+    shares = change[change["test"].str.contains("share")].set_index("item")["effect_size"]
+    assert shares["lyssnar"] > 0 > shares["brukare_tillvara"]  # the repeat wave is calibrated so
+    plan = sv.min_detectable_difference(sv.score(staff, items=["lyssnar"], level="respondent"))
+    assert 0.03 < plan.iloc[0]["mdd_up"] < 0.10
+    assert plan.iloc[0]["n_for_mdd_10"] < plan.iloc[0]["n"]
+
+
+def test_ordinal_model_structured_controlling_for_verksamhet_and_region(staff):
+    model = sv.ordinal_model(staff, "synsatt", "C(strukturerad, Treatment('nej')) + verksamhet + region")
+    structured = model[model["term"].str.contains("strukturerad")].iloc[0]
+    assert structured["odds_ratio"] > 1 and structured["ci_low"] > 1
+    assert structured["n"] == staff[staff["item"] == "synsatt"].dropna(subset=["value"])["respondent_id"].nunique()
+
+
+# ------------------------------------------------------------------ scores and distributions
+
+
+def test_score_levels_count_respondents_once(staff):
+    unit = sv.score(staff, items="strukturerad").iloc[0]
+    respondent = sv.score(staff, items="strukturerad", level="respondent").iloc[0]
+    assert (unit["n"], unit["n_high"]) == (761, 282)
+    assert (respondent["n"], respondent["n_high"]) == (659, 232)
+
+
+def test_distribution_keeps_zero_levels_and_counts_missing_apart(staff):
+    table = sv.distribution(staff, items="lyssnar", by="region")
+    for _, group in table.groupby("region", observed=True):
+        labels = group.loc[group["value"].notna(), "label"].tolist()
+        assert labels == ["aldrig", "sällan", "ibland", "ofta", "för det mesta", "alltid"]
+        assert_allclose(group["percent"].sum(), 100)
+        assert group.loc[group["value"].isna(), "percent"].isna().all()
+    counts = staff[staff["item"] == "lyssnar"].groupby("region", observed=True).size()
+    assert_allclose(table.groupby("region", observed=True)["count"].sum().sort_index(), counts.sort_index())
+
+
+# ------------------------------------------------------------------ promises
+
+
+def test_no_function_mutates_its_input(staff, managers):
+    before_staff, before_managers = staff.copy(), managers.copy()
+    sv.score(staff, by="region")
+    sv.distribution(staff, by="strukturerad")
+    sv.compare(staff, by="strukturerad", items="lyssnar")
+    sv.compare_items(staff, "lyssnar", "vet_tillfora")
+    sv.compare_surveys(staff, managers)
+    tests = sv.compare(staff, by="region", items="lyssnar")
+    copy = tests.copy()
+    sv.adjust(tests)
+    assert_frame_equal(staff, before_staff)
+    assert_frame_equal(managers, before_managers)
+    assert_frame_equal(tests, copy)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda a: sv.compare(a, by="strukturerad", alternative="bigger"), "alternative='bigger'.*two-sided"),
+        (lambda a: sv.compare(a, by="strukturerad", level="person"), "level='person'.*respondent"),
+        (lambda a: sv.compare(a, by="strukturerad", method="bootstrap"), "method='bootstrap'.*asymptotic"),
+        (lambda a: sv.compare(a, by="kön"), r"by/within=\['kön'\]"),
+        (lambda a: sv.compare(a, by="strukturerad", items="lyssna"), "items=\\['lyssna'\\]"),
+        (lambda a: sv.compare(a, by="strukturerad", reference="kanske"), "reference='kanske'"),
+        (lambda a: sv.score(a, confidence_level=95), "confidence_level=95"),
+        (lambda a: sv.adjust(sv.compare(a, by="strukturerad", items="lyssnar"), method="sidak"), "method='sidak'"),
+        (lambda a: sv.compare_items(a, "lyssnar", "synsatt"), "same scale"),
+        (lambda a: sv.ordinal_model(a, "lyssnar", "y ~ strukturerad"), "right-hand side"),
+    ],
+)
+def test_bad_arguments_name_the_argument_and_the_allowed_values(staff, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(staff)
+
+
+def test_results_stack_across_comparisons(staff, managers):
+    stacked = pd.concat([sv.compare(staff, by="strukturerad", items="lyssnar"),
+                         sv.compare(staff, by="region", items="lyssnar"),
+                         sv.compare_items(staff, "lyssnar", "vet_tillfora"),
+                         sv.compare_surveys(staff, managers, items="lyssnar")], ignore_index=True)
+    assert list(stacked.columns) == sv.significance.TEST_COLUMNS
+    assert stacked["ci_low"].dtype == float and stacked["n"].dtype == "Int64"
