@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml requirements.lock
 test: install
 	$(BIN)/python -m pytest
 
+# Every förbund in params/ on the sample data, into reports/<förbund>/.
+report: install
+	$(BIN)/samverkan report params/*.yaml --out reports
+
 lab: install
 	$(BIN)/jupyter lab notebooks/
 

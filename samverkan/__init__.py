@@ -9,13 +9,22 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import instrument
+from . import instrument, plots, suppress
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
 from .describe import describe_test
+from .report import ForbundReport, build_report, swedish
 from .models import ordinal_model
 from .planning import min_detectable_difference, sample_size
 from .scores import distribution, score
+from .suppress import (
+    drop_small_groups,
+    is_small,
+    suppress_distribution,
+    suppress_scores,
+    suppress_tests,
+    suppression_log,
+)
 from .tidy import concat
 from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
 
@@ -43,9 +52,25 @@ def sample_path(forbund: str, wave: str, survey: str) -> Path:
     return path
 
 
+def sample_regions(forbund: str) -> dict[str, list[str]]:
+    """Region → units (kommuner and Mysam groups) of a sample förbund, from ``data/sample/specs/``."""
+    import yaml
+
+    path = SAMPLE_DIR / "specs" / f"{forbund}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (SAMPLE_DIR / "specs").glob("*.yaml"))
+        raise ValueError(f"forbund={forbund!r} is not a sample förbund; expected one of {known}")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    regions = {region: list(units) for region, units in spec["regions"].items()}
+    for region, groups in (spec.get("mysam_groups") or {}).items():
+        regions.setdefault(region, []).extend(groups)
+    return regions
+
+
 __all__ = [
     "__version__",
     "adjust",
+    "build_report",
     "compare",
     "compare_items",
     "compare_surveys",
@@ -54,16 +79,27 @@ __all__ = [
     "DataError",
     "describe_test",
     "distribution",
+    "drop_small_groups",
+    "ForbundReport",
     "instrument",
+    "is_small",
     "load",
     "load_comments",
     "min_detectable_difference",
     "ordinal_model",
+    "plots",
     "Problem",
     "read_export",
     "SAMPLE_DIR",
     "sample_path",
+    "sample_regions",
     "sample_size",
     "save",
     "score",
+    "suppress",
+    "suppress_distribution",
+    "suppress_scores",
+    "suppress_tests",
+    "suppression_log",
+    "swedish",
 ]

@@ -1,4 +1,4 @@
-"""The ``samverkan`` command: ``validate``, ``synth`` (more sub-commands arrive with reports)."""
+"""The ``samverkan`` command: ``validate``, ``report``, ``synth``."""
 
 from __future__ import annotations
 
@@ -70,6 +70,32 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run the report for each params file; one failing förbund does not stop the others."""
+    from .config import validate_params
+    from .publish import ReportError, run_report
+
+    problems = [p for path in args.params for p in validate_params(path)]
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem i params-filerna; ingen rapport kördes", file=sys.stderr)
+        return 1
+    failed = []
+    for path in args.params:
+        try:
+            folder = run_report(path, args.out)
+        except (ReportError, DataError) as error:
+            failed.append(str(error))
+            print(f"FEL {error}", file=sys.stderr)
+        else:
+            print(f"klar: {folder / 'report.html'}")
+    if failed:
+        print(f"{len(failed)} av {len(args.params)} rapporter misslyckades", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``samverkan`` command."""
     parser = argparse.ArgumentParser(prog="samverkan", description="Samverkansklimat för samordningsförbund.")
@@ -80,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--survey", required=True, choices=instrument.survey_names())
     validate.add_argument("--params", help="förbundets params-fil (regions, forbund, wave)")
     validate.set_defaults(func=cmd_validate)
+
+    report = sub.add_parser("report", help="kör förbundsrapporten för en eller flera params-filer")
+    report.add_argument("params", nargs="+", help="params/<förbund>.yaml")
+    report.add_argument("--out", required=True, type=Path, help="mapp för rapporterna (en undermapp per förbund)")
+    report.set_defaults(func=cmd_report)
 
     synth = sub.add_parser("synth", help="skriv syntetiska exempeldata (seedade)")
     which = synth.add_mutually_exclusive_group(required=True)

@@ -405,13 +405,15 @@ add_case("polr_logistic", "data/ordinal_polr.csv", prep_po,
 # 12. The report's Tabell 4 as printed (FoU rapport 2017:1, page 37): unit rows in a
 # fixed, structured collaboration group (ja) or not (nej), by region. The report did
 # not test it; this is the test samverkan reproduces from the baseline sample.
-tab4 <- rbind(ja = c(66, 69, 81, 66), nej = c(162 - 66, 165 - 69, 219 - 81, 215 - 66))
-colnames(tab4) <- c("Norra Halsingland", "Sodra Halsingland", "Vastra Gastrikland", "Gavle")
-prep_tab4 <- "tab4 <- rbind(ja = c(66, 69, 81, 66), nej = c(96, 96, 138, 149)) (Tabell 4, n = 761)"
-add_case("tabell4_chisq", "FoU rapport 2017:1, Tabell 4", prep_tab4,
+# data/tabell4.csv holds the printed counts: ja 66/69/81/66 of n 162/165/219/215.
+t4 <- read_data("tabell4.csv")
+tab4 <- as.matrix(t4[, -1])
+dimnames(tab4) <- list(answer = t4$answer, region = colnames(t4)[-1])
+prep_tab4 <- "tab4 <- as.matrix(tabell4.csv[, -1]) (rows ja/nej, columns the four regions; Tabell 4, n = 761)"
+add_case("tabell4_chisq", "data/tabell4.csv", prep_tab4,
          chisq.test(tab4, correct = FALSE),
          function(h) c(htest_out(h), list(expected = unname(h$expected))))
-add_case("tabell4_cramers_v", "FoU rapport 2017:1, Tabell 4", prep_tab4,
+add_case("tabell4_cramers_v", "data/tabell4.csv", prep_tab4,
          effectsize::cramers_v(tab4, adjust = FALSE), es_out)
 
 # ---------------------------------------------------------------------------

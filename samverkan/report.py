@@ -1,0 +1,388 @@
+"""Everything the per-förbund report shows, computed once, suppressed, and ready to display or write.
+
+``notebooks/forbund_report.ipynb`` is a heading plus one call per cell on a
+:class:`ForbundReport` built by :func:`build_report`. Every table and chart here is an
+aggregate; groups below ``min_n`` are suppressed (:mod:`samverkan.suppress`) and logged;
+respondent ids, respondent-level rows and comments never leave this module.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import instrument, plots, suppress
+from .describe import describe_test
+from .load import load
+from .planning import min_detectable_difference
+from .scores import distribution, score
+from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
+from .tidy import concat
+
+PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
+         ("strukturer_myndigheter", "strukturer_aktorer")]
+FORMS = ["former_med_brukare", "former_utan_brukare", "former_ovriga"]
+SWEDISH = {
+    "item": "Fråga", "region": "Region", "unit": "Kommun", "strukturerad": "Strukturerad samverkan",
+    "survey": "Enkät", "wave": "Mätning", "n": "Antal svar", "n_missing": "Saknade svar", "n_high": "Antal höga",
+    "mean": "Medelvärde (steg)", "median": "Median (steg)", "share_high": "Andel höga värden",
+    "share_high_ci_low": "95 % KI, nedre", "share_high_ci_high": "95 % KI, övre",
+    "comparison": "Jämförelse", "group": "Grupp", "reference": "Jämförs med", "n_reference": "Antal svar (jämförelse)",
+    "test": "Test", "statistic": "Teststorhet", "df": "Frihetsgrader", "pvalue": "p-värde",
+    "pvalue_adjusted": "Justerat p-värde", "effect_size": "Effektstorlek", "effect_size_name": "Effektmått",
+    "ci_low": "KI nedre", "ci_high": "KI övre", "note": "Anmärkning", "label": "Svar", "count": "Antal",
+    "percent": "Procent", "missing_reason": "Saknas därför att", "value": "Steg", "suppressed": "Undertryckt",
+    "suppression_note": "Undertryckt därför att", "table": "Tabell", "min_n": "Minsta antal", "reason": "Skäl",
+    "mdd_up": "Minsta påvisbara ökning", "mdd_down": "Minsta påvisbara minskning", "n_repeat": "Antal vid upprepning",
+    "n_for_mdd_10": "Antal som behövs för +10 procentenheter", "respondents": "Respondenter",
+    "unit_rows": "Respondent–enhet-rader", "units": "Enheter",
+}
+
+
+def swedish(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with Swedish column headers, for display and workbooks."""
+    return table.rename(columns={c: SWEDISH.get(c, c) for c in table.columns})
+
+
+@dataclass
+class ForbundReport:
+    """One förbund's report: settings, the answers it rests on, and every published table."""
+
+    forbund: str
+    name: str
+    wave: str
+    min_n: int
+    alpha: float
+    p_adjust: str
+    staff: pd.DataFrame
+    managers: pd.DataFrame | None
+    baseline_staff: pd.DataFrame | None = None
+    baseline_wave: str | None = None
+    tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    logs: list[pd.DataFrame] = field(default_factory=list)
+    figures: dict[str, plt.Figure] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ summary and data
+
+    def summary(self) -> "Markdown":
+        """The findings that hold after correction for multiple testing, as Swedish sentences."""
+        held = self.tests[(self.tests["pvalue_adjusted"] < self.alpha) & ~self.tests["suppressed"]]
+        held = held[~held["test"].str.contains("share", na=False) | ~held["item"].isin(held.loc[
+            ~held["test"].str.contains("share", na=False), "item"])]
+        if held.empty:
+            return _markdown("Inga skillnader är statistiskt säkerställda efter korrektion för flera test "
+                             f"({self.p_adjust}, α = {_comma(self.alpha)}).")
+        lines = [f"- {describe_test(row, alpha=self.alpha)}" for _, row in held.iterrows()]
+        intro = (f"{len(held)} av {int(self.tests['pvalue'].notna().sum())} prövade skillnader håller efter "
+                 f"korrektion för flera test ({self.p_adjust}, α = {_comma(self.alpha)}):")
+        return _markdown("\n".join([intro, "", *lines]))
+
+    def about(self) -> "Markdown":
+        """Data, wave, package version and run date."""
+        from . import __version__
+
+        staff_n = self.staff["respondent_id"].nunique()
+        managers_n = self.managers["respondent_id"].nunique() if self.managers is not None else 0
+        baseline = f" Jämförelse med mätningen {self.baseline_wave}." if self.baseline_wave else ""
+        return _markdown(
+            f"**{self.name}**, mätning {self.wave}: {staff_n} operativa medarbetare och {managers_n} chefer "
+            f"i analysen.{baseline} Grupper med färre än {self.min_n} svar redovisas inte. "
+            f"Korrektion för flera test: {self.p_adjust}; signifikansnivå {_comma(self.alpha)}. "
+            f"samverkan {__version__}; körd {_dt.date.today().isoformat()}."
+        )
+
+    def data_overview(self) -> pd.DataFrame:
+        """Respondents and unit rows per survey and region (suppressed below ``min_n``)."""
+        frames = [("operativ", self.staff)] + ([("chefsgrupp", self.managers)] if self.managers is not None else [])
+        rows = []
+        for survey, answers in frames:
+            for region, part in [("Alla", answers), *answers.groupby("region", observed=True)]:
+                rows.append({"survey": survey, "region": str(region), "respondents": part["respondent_id"].nunique(),
+                             "unit_rows": len(part[["respondent_id", "unit"]].drop_duplicates()),
+                             "units": part["unit"].nunique()})
+        table = pd.DataFrame(rows)
+        small = table["respondents"] < self.min_n
+        table[["respondents", "unit_rows", "units"]] = table[["respondents", "unit_rows", "units"]].astype("Int64")
+        table.loc[small, ["respondents", "unit_rows", "units"]] = pd.NA
+        table["note"] = np.where(small, f"färre än {self.min_n} – visas inte", "")
+        return self._keep("data", table)
+
+    def verksamhet(self) -> pd.DataFrame:
+        """Respondents per verksamhet (staff), suppressed below ``min_n``."""
+        table = distribution(self.staff, items="verksamhet", level="respondent")
+        table, log = suppress.suppress_distribution(table, min_n=self.min_n)
+        self.logs.append(log.assign(table="verksamhet"))
+        return self._keep("verksamhet", table[["label", "count", "percent", "suppressed"]].dropna(subset=["label"]))
+
+    def suppression(self) -> pd.DataFrame:
+        """The suppression log: every group not shown, and why."""
+        log = suppress.suppression_log(*self.logs) if self.logs else pd.DataFrame()
+        if not log.empty:
+            log = log.drop_duplicates().reset_index(drop=True)
+        return self._keep("undertryckt", log)
+
+    # ------------------------------------------------------------ items
+
+    def _answers(self, item_ref: str) -> tuple[pd.DataFrame, str]:
+        """Answers and item id of ``"lyssnar"`` (staff) or ``"chefsgrupp:lyssnar"`` (managers)."""
+        survey, _, item_id = item_ref.rpartition(":")
+        answers = self.managers if survey == "chefsgrupp" else self.staff
+        if answers is None:
+            raise ValueError(f"item={item_ref!r}: the report has no {survey} data")
+        return answers, item_id
+
+    def item_chart(self, item_ref: str, ax=None):
+        """Diverging Likert chart of an item by region (Axes); ``"chefsgrupp:<item>"`` for managers."""
+        answers, item_id = self._answers(item_ref)
+        table = distribution(answers, items=item_id, by="region")
+        ax = plots.likert(table, item=item_id, by="region", ax=ax or _new_axes(len(table["region"].unique())),
+                          min_n=self.min_n)
+        self.figures[f"{answers['survey'].iloc[0]}_{item_id}"] = ax.figure
+        return ax
+
+    def item_table(self, item_ref: str) -> pd.DataFrame:
+        """Share of high values with Wilson CI, overall and by region (suppressed); ``"chefsgrupp:<item>"`` for managers."""
+        answers, item_id = self._answers(item_ref)
+        overall = score(answers, items=item_id).assign(region="Alla")
+        table = pd.concat([overall, score(answers, items=item_id, by="region")], ignore_index=True)
+        table, log = suppress.suppress_scores(table, min_n=self.min_n)
+        self.logs.append(log.assign(table=f"andel höga: {item_id}"))
+        columns = ["item", "region", "n", "n_missing", "share_high", "share_high_ci_low", "share_high_ci_high",
+                   "mean", "suppressed"]
+        return self._keep(f"{answers['survey'].iloc[0]}_{item_id}", table[columns])
+
+    # ------------------------------------------------------------ tests
+
+    def _tests(self, mask) -> pd.DataFrame:
+        return self.tests[mask].reset_index(drop=True)
+
+    def structured(self) -> pd.DataFrame:
+        """Structured collaboration vs not, every staff item (respondent level)."""
+        return self._keep("strukturerad", self._tests(self.tests["family"] == "strukturerad"))
+
+    def structured_by_unit(self) -> pd.DataFrame:
+        """Structured vs not per municipality (the report's Bilaga 2)."""
+        return self._keep("strukturerad_kommun", self._tests(self.tests["family"] == "strukturerad_kommun"))
+
+    def regions(self) -> pd.DataFrame:
+        """Differences between regions: staff items, Tabell 4 (unit level) and the managers' items."""
+        return self._keep("regioner", self._tests(self.tests["family"].str.startswith("region")))
+
+    def paired(self) -> pd.DataFrame:
+        """Paired items within the same respondents."""
+        return self._keep("parade", self._tests(self.tests["family"] == "parade"))
+
+    def managers_vs_staff(self) -> pd.DataFrame:
+        """Managers against staff on the shared items."""
+        return self._keep("chefer_personal", self._tests(self.tests["family"] == "chefer_personal"))
+
+    def forms(self) -> pd.DataFrame:
+        """How often each form of collaboration was chosen (multi-select, respondent level)."""
+        table = distribution(self.staff, items=FORMS, level="respondent")
+        table, log = suppress.suppress_distribution(table, min_n=self.min_n)
+        self.logs.append(log.assign(table="samverkansformer"))
+        return self._keep("former", table.dropna(subset=["label"])[["item", "label", "count", "percent"]])
+
+    def change(self) -> pd.DataFrame:
+        """Change since the baseline wave (empty without a baseline)."""
+        return self._keep("forandring", self._tests(self.tests["family"] == "forandring"))
+
+    def detectable(self) -> pd.DataFrame:
+        """The smallest change in share of high values the next measurement could detect."""
+        items = [i.id for i in instrument.survey("operativ").indicator_items]
+        table = min_detectable_difference(score(self.staff, items=items, level="respondent"))
+        table, log = suppress.suppress_scores(table, min_n=self.min_n)
+        self.logs.append(log.assign(table="påvisbar skillnad"))
+        columns = ["item", "n", "share_high", "mdd_up", "mdd_down", "n_for_mdd_10"]
+        return self._keep("pavisbar", table[columns])
+
+    def _keep(self, name: str, table: pd.DataFrame) -> pd.DataFrame:
+        self.tables[name] = table
+        return table
+
+    # ------------------------------------------------------------ outputs
+
+    def results(self) -> dict:
+        """Scores and tests as plain data for ``results.json`` (collected across förbund)."""
+        scores = [t.assign(table=name) for name, t in self.tables.items() if "share_high" in t.columns]
+        return {
+            "forbund": self.forbund, "name": self.name, "wave": self.wave, "baseline_wave": self.baseline_wave,
+            "min_n": self.min_n, "alpha": self.alpha, "p_adjust": self.p_adjust,
+            "scores": _records(pd.concat(scores, ignore_index=True)) if scores else [],
+            "tests": _records(self.tests.drop(columns=["family"])),
+        }
+
+    def write_outputs(self, folder: str | Path) -> list[Path]:
+        """Write ``tables.xlsx``, ``results.json`` and ``figures/*.png`` into ``folder`` (``""``: write nothing)."""
+        if not str(folder):
+            return []
+        folder = Path(folder)
+        (folder / "figures").mkdir(parents=True, exist_ok=True)
+        written = [_write_json(folder / "results.json", self.results()), _write_excel(folder / "tables.xlsx", self.tables)]
+        for name, figure in sorted(self.figures.items()):
+            path = folder / "figures" / f"{name}.png"
+            figure.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
+            written.append(path)
+        return written
+
+
+# ------------------------------------------------------------ building
+
+
+def _population(staff: pd.DataFrame) -> pd.DataFrame:
+    """The report's analysis population: contact with the target group and experience of collaboration."""
+    keep = (staff["kontakt_malgrupp"] == "ja") & (staff["erfarenhet_samverkan"] == "ja")
+    return staff[keep.to_numpy()].reset_index(drop=True)
+
+
+def _load_survey(data: Mapping[str, str], survey: str, forbund: str, wave: str, regions) -> pd.DataFrame | None:
+    if survey not in data:
+        return None
+    return load(data[survey], survey=survey, forbund=forbund, wave=str(wave), regions=regions)
+
+
+def _family(tests: pd.DataFrame, name: str) -> pd.DataFrame:
+    return tests.assign(family=name)
+
+
+def _all_tests(rep: ForbundReport) -> pd.DataFrame:
+    staff, managers, min_n = rep.staff, rep.managers, rep.min_n
+    items = [i.id for i in instrument.survey("operativ").indicator_items]
+    pieces, logs = [], []
+    for by, name, answers, level, within, chosen in [
+        ("strukturerad", "strukturerad", staff, "respondent", None, items),
+        ("strukturerad", "strukturerad_kommun", staff, "unit", "unit", ["synsatt", "arbetssatt", "rutiner_myndigheter"]),
+        ("region", "region", staff, "respondent", None, items),
+        ("region", "region_tabell4", staff, "unit", None, ["strukturerad"]),
+    ] + ([("region", "region_chefer", managers, "unit", None,
+           [i.id for i in instrument.survey("chefsgrupp").indicator_items])] if managers is not None else []):
+        kept, log = suppress.drop_small_groups(answers, by=[by, *([within] if within else [])], min_n=min_n,
+                                               level=level)
+        logs.append(log.assign(table=name))
+        if kept[by].nunique() >= 2:
+            pieces.append(_family(compare(kept, by=by, items=chosen, level=level, within=within), name))
+    pieces.append(_family(pd.concat([compare_items(staff, a, b) for a, b in PAIRS], ignore_index=True), "parade"))
+    if managers is not None:
+        pieces.append(_family(compare_surveys(staff, managers), "chefer_personal"))
+    if rep.baseline_staff is not None:
+        pieces.append(_family(compare_waves(rep.baseline_staff, staff, items=items), "forandring"))
+    tests = adjust(pd.concat(pieces, ignore_index=True), method=rep.p_adjust)
+    tests, log = suppress.suppress_tests(tests, min_n=min_n)
+    rep.logs += [*logs, log.assign(table="test")]
+    return tests
+
+
+def build_report(
+    *,
+    forbund: str,
+    name: str,
+    wave: str,
+    data: Mapping[str, str],
+    regions: Mapping[str, list[str]],
+    baseline: Mapping | None = None,
+    min_n: int = 5,
+    alpha: float = 0.05,
+    p_adjust: str = "holm",
+) -> ForbundReport:
+    """Load a förbund's exports and compute every test of its report (one family for the correction).
+
+    Parameters are those of a params file (``params/<forbund>.yaml``).
+
+    Returns
+    -------
+    ForbundReport
+        With ``tests`` (every test, adjusted, suppressed, and a ``family`` column naming
+        the report section) and methods returning each section's table or chart.
+    """
+    staff = _population(_load_survey(data, "operativ", forbund, wave, regions))
+    managers = _load_survey(data, "chefsgrupp", forbund, wave, regions)
+    rep = ForbundReport(forbund=forbund, name=name, wave=str(wave), min_n=int(min_n), alpha=float(alpha),
+                        p_adjust=p_adjust, staff=staff, managers=managers)
+    if baseline:
+        rep.baseline_wave = str(baseline["wave"])
+        rep.baseline_staff = _population(_load_survey(baseline["data"], "operativ", forbund, rep.baseline_wave,
+                                                      regions))
+    rep.tests = _all_tests(rep)
+    return rep
+
+
+# ------------------------------------------------------------ helpers
+
+
+class Markdown(str):
+    """Text that Jupyter shows as Markdown (and prints as itself elsewhere)."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def _markdown(text: str) -> Markdown:
+    return Markdown(text)
+
+
+def _comma(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def _new_axes(groups: int):
+    figure, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * max(groups, 1)))
+    return ax
+
+
+def _plain(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value if isinstance(value, (int, str, bool)) else str(value)
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in table.astype(object).to_dict("records")]
+
+
+def _atomic(path: Path, write) -> Path:
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    temporary.replace(path)
+    return path
+
+
+def _write_json(path: Path, content: dict) -> Path:
+    text = json.dumps(content, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = name[:31]
+    candidate, k = base, 2
+    while candidate in used:
+        candidate = f"{base[:28]}_{k}"
+        k += 1
+    used.add(candidate)
+    return candidate
+
+
+def _write_excel(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+    def write(target: Path) -> None:
+        used: set[str] = set()
+        with pd.ExcelWriter(target, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                swedish(table.astype(object).where(table.notna(), None)).to_excel(
+                    writer, sheet_name=_sheet_name(name, used), index=False)
+            writer.book.properties.creator = "samverkan"
+
+    return _atomic(path, write)

@@ -1,0 +1,246 @@
+"""Charts: bar geometry equals the hand-built tables, small groups are suppressed, nothing is shown or saved."""
+
+from __future__ import annotations
+
+import matplotlib.figure
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.axes import Axes
+from numpy.testing import assert_allclose
+
+import samverkan as sv
+from samverkan import plots, suppress
+
+from .conftest import ROOT
+
+FREQUENCY = ["aldrig", "sällan", "ibland", "ofta", "för det mesta", "alltid"]
+IMPORTANCE = ["helt oviktigt", "ganska oviktigt", "varken viktigt eller oviktigt", "ganska viktigt", "mycket viktigt"]
+HIDDEN = "färre än 5 svar – visas inte"
+
+
+@pytest.fixture(autouse=True)
+def never_show_or_save(monkeypatch):
+    """A chart function must neither show nor save; every figure is closed after the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("plots must not call show() or savefig()")
+
+    monkeypatch.setattr(plt, "show", refuse)
+    monkeypatch.setattr(plt, "savefig", refuse)
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", refuse)
+    monkeypatch.setattr(matplotlib.figure.Figure, "show", refuse)
+    yield
+    plt.close("all")
+
+
+def distribution_table(item: str, groups: dict[str, tuple[list[int], dict[str, int]]]) -> pd.DataFrame:
+    """A sv.distribution-like table of ``item`` by region: group → (counts per step, non-substantive counts)."""
+    labels = list(sv.instrument.item(item).labels)
+    rows = []
+    for region, (counts, missing) in groups.items():
+        total = sum(counts)
+        rows += [(item, region, v, lab, None, c, 100 * c / total if total else np.nan)
+                 for v, (lab, c) in enumerate(zip(labels, counts), start=1)]
+        rows += [(item, region, None, None, reason, c, np.nan) for reason, c in missing.items()]
+    table = pd.DataFrame(rows, columns=["item", "region", "value", "label", "missing_reason", "count", "percent"])
+    return table.astype({"value": "Int64", "label": "string", "missing_reason": "string", "count": "int64"})
+
+
+def segments(ax: Axes, group: str) -> list:
+    """The bar segments of ``group``, in questionnaire order."""
+    return [p for p in ax.patches if str(p.get_gid()).startswith(f"{group}: ")]
+
+
+def percent_texts(ax: Axes) -> list:
+    return [t for t in ax.texts if t.get_text().endswith("\u00a0%")]
+
+
+@pytest.fixture
+def frequency() -> pd.DataFrame:
+    return distribution_table("lyssnar", {"Stor": ([1, 2, 3, 4, 0, 10], {"vet_ej": 2, "blank": 1}),
+                                          "Liten": ([1, 1, 0, 0, 1, 0], {"blank": 4})})
+
+
+@pytest.fixture(scope="module")
+def fjallmarken() -> pd.DataFrame:
+    spec = yaml.safe_load((ROOT / "data/sample/specs/fjallmarken.yaml").read_text(encoding="utf-8"))
+    return sv.load(sv.sample_path("fjallmarken", "2019", "operativ"), survey="operativ", regions=spec["regions"])
+
+
+# ------------------------------------------------------------------ likert
+
+
+def test_likert_bar_widths_are_the_percentages(frequency):
+    ax = plots.likert(frequency, item="lyssnar", by="region")
+    assert isinstance(ax, Axes)
+    bars = segments(ax, "Stor")
+    assert [p.get_gid() for p in bars] == [f"Stor: {label}" for label in FREQUENCY]
+    assert_allclose([p.get_width() for p in bars], [5, 10, 15, 20, 0, 50])
+    # the lower three steps left of 0, the upper three right of it
+    assert_allclose([p.get_x() for p in bars], [-30, -25, -15, 0, 20, 20])
+    assert all(p.get_y() + p.get_height() / 2 == 0 for p in bars)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "0\u00a0%" in ticks and ticks == ticks[::-1]  # percent either side of 0, no negative numbers
+    assert ax.get_xlim() == (-80, 80)  # 70 % to the right plus a margin, in steps of 20
+
+
+def test_likert_splits_the_middle_step_of_an_odd_scale():
+    table = distribution_table("vikt_delta", {"Alla": ([2, 2, 4, 6, 6], {})})
+    ax = plots.likert(table, item="vikt_delta")
+    bars = segments(ax, "Alla")
+    assert_allclose([p.get_width() for p in bars], [10, 10, 20, 30, 30])
+    middle = bars[2]
+    assert_allclose([middle.get_x(), middle.get_x() + middle.get_width()], [-10, 10])
+    assert_allclose(bars[0].get_x(), -30)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == IMPORTANCE
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Alla (n = 20)"]
+
+
+def test_likert_suppresses_the_small_group(frequency):
+    ax = plots.likert(frequency, item="lyssnar", by="region")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n < 5)"]
+    assert segments(ax, "Liten") == []
+    empty = [p for p in ax.patches if p.get_gid() == plots.SUPPRESSED_GID]
+    assert len(empty) == 1 and empty[0].get_y() + empty[0].get_height() / 2 == 1
+    assert (empty[0].get_x(), empty[0].get_width()) == (ax.get_xlim()[0], ax.get_xlim()[1] - ax.get_xlim()[0])
+    assert [t.get_text() for t in ax.texts if t.get_gid() == plots.SUPPRESSED_GID] == [HIDDEN]
+    texts = percent_texts(ax)
+    assert sorted(t.get_text() for t in texts) == ["10\u00a0%", "15\u00a0%", "20\u00a0%", "50\u00a0%"]
+    assert all(t.get_position()[1] == 0 for t in texts)  # every percentage belongs to "Stor"
+    notes = [t.get_text() for t in ax.texts if "blank" in t.get_text() or "vet ej" in t.get_text()]
+    assert notes == ["blank: 1 · vet ej: 2"]  # the small group's blank answers are not counted out
+
+
+def test_likert_draws_an_already_suppressed_table_the_same(frequency):
+    suppressed, _ = suppress.suppress_distribution(frequency)
+    ax = plots.likert(suppressed, item="lyssnar", by="region")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n < 5)"]
+    assert_allclose([p.get_width() for p in segments(ax, "Stor")], [5, 10, 15, 20, 0, 50])
+    assert any(t.get_text() == HIDDEN for t in ax.texts)
+
+
+def test_likert_min_n(frequency):
+    ax = plots.likert(frequency, item="lyssnar", by="region", min_n=3)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n = 3)"]
+    assert_allclose([p.get_width() for p in segments(ax, "Liten")], [100 / 3, 100 / 3, 0, 0, 100 / 3, 0])
+    assert not any(t.get_text().startswith("färre") for t in ax.texts)
+
+
+def test_likert_draws_on_the_given_or_current_axes(frequency):
+    figure, given = plt.subplots()
+    assert plots.likert(frequency, item="lyssnar", by="region", ax=given) is given
+    plt.figure()
+    assert plots.likert(frequency, item="lyssnar", by="region") is plt.gca()
+    ax = plots.likert(frequency, item="lyssnar", by="region", title="Egen rubrik")
+    assert ax.get_title(loc="left") == "Egen rubrik"
+
+
+def test_likert_arguments_are_checked(frequency):
+    with pytest.raises(ValueError, match="item='synsatt' is not in the table"):
+        plots.likert(frequency, item="synsatt", by="region")
+    with pytest.raises(ValueError, match=r"by=\[\] leaves several groups.*\['region'\]"):
+        plots.likert(frequency, item="lyssnar")
+    with pytest.raises(ValueError, match="by"):
+        plots.likert(frequency, item="lyssnar", by="kommun")
+    with pytest.raises(ValueError, match="ax="):
+        plots.likert(frequency, item="lyssnar", by="region", ax="axes")
+    with pytest.raises(ValueError, match="min_n"):
+        plots.likert(frequency, item="lyssnar", by="region", min_n=0)
+    nominal = distribution_table("strukturerad", {"Alla": ([3, 4], {})})
+    with pytest.raises(ValueError, match="item='strukturerad' is nominal"):
+        plots.likert(nominal, item="strukturerad")
+
+
+def test_diverging_lefts():
+    assert plots.diverging_lefts([25, 25, 25, 25]).tolist() == [-50, -25, 0, 25]
+    assert plots.diverging_lefts([0, 0, 100]).tolist() == [-0, 0, 0]
+
+
+def test_likert_on_the_sample_with_suppression(fjallmarken):
+    distribution = sv.distribution(fjallmarken, items="synsatt", by="region")
+    table, log = suppress.suppress_distribution(distribution)
+    assert log["group"].tolist() == ["Fjällbyarna"]
+    ax = plots.likert(distribution, item="synsatt", by="region")
+    scores = sv.score(fjallmarken, items="synsatt", by="region").set_index("region")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"Dalgången (n = {scores.loc['Dalgången', 'n']})", "Fjällbyarna (n < 5)",
+                      f"Sjölandet (n = {scores.loc['Sjölandet', 'n']})"]
+    for region in ["Dalgången", "Sjölandet"]:
+        expected = table.loc[(table["region"] == region) & table["label"].notna(), "percent"]
+        assert_allclose([p.get_width() for p in segments(ax, region)], expected)
+    assert segments(ax, "Fjällbyarna") == []
+    assert all(t.get_position()[1] != 1 for t in percent_texts(ax))
+    assert ax.get_title(loc="left").startswith("I vilken utsträckning har parterna")
+
+
+# ------------------------------------------------------------------ share of high values
+
+
+@pytest.fixture
+def scores() -> pd.DataFrame:
+    return pd.DataFrame({
+        "item": ["synsatt"] * 3, "region": ["Norr", "Mitt", "Syd"],
+        "n": [40, 3, 25], "n_missing": [1, 0, 2], "n_high": [10, 2, 20],
+        "mean": [3.0, 4.0, 4.5], "median": [3.0, 4.0, 5.0],
+        "share_high": [0.25, 2 / 3, 0.8], "share_high_ci_low": [0.14, 0.2, 0.61],
+        "share_high_ci_high": [0.40, 0.94, 0.91],
+    })
+
+
+def test_share_high_bars_intervals_and_suppression(scores):
+    ax = plots.share_high(scores, by="region", reference_line=0.5)
+    assert isinstance(ax, Axes)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Norr (n = 40)", "Mitt (n < 5)", "Syd (n = 25)"]
+    bars = {p.get_gid(): p for p in ax.patches}
+    assert_allclose([bars["Norr"].get_width(), bars["Syd"].get_width()], [25, 80])
+    assert "Mitt" not in bars and plots.SUPPRESSED_GID in bars
+    assert [t.get_text() for t in ax.texts if t.get_gid() == plots.SUPPRESSED_GID] == [HIDDEN]
+    assert sorted(t.get_text() for t in percent_texts(ax)) == ["25\u00a0%", "80\u00a0%"]
+    segments_x = sorted(tuple(np.round(seg[:, 0], 6)) for c in ax.collections for seg in c.get_segments()
+                        if len(seg) == 2 and seg[0, 1] == seg[1, 1])
+    assert (14.0, 40.0) in segments_x and (61.0, 91.0) in segments_x  # Wilson intervals in percent
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":"] == [50]
+
+
+def test_share_high_accepts_a_suppressed_table_and_checks_arguments(scores):
+    suppressed, _ = suppress.suppress_scores(scores)
+    ax = plots.share_high(suppressed, by="region")
+    assert [t.get_text() for t in ax.get_yticklabels()][1] == "Mitt (n < 5)"
+    with pytest.raises(ValueError, match="reference_line"):
+        plots.share_high(scores, by="region", reference_line=70)
+    with pytest.raises(ValueError, match="item=None but the table holds several items"):
+        plots.share_high(pd.concat([scores, scores.assign(item="lyssnar")]), by="region")
+    with pytest.raises(ValueError, match="by=None leaves several groups|by=\\[\\] leaves several groups"):
+        plots.share_high(scores, by=None)
+
+
+def test_share_high_on_the_sample(fjallmarken):
+    scores = sv.score(fjallmarken, items="lyssnar", by="region")
+    ax = plots.share_high(scores, by="region")
+    assert "Fjällbyarna (n < 5)" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+# ------------------------------------------------------------------ funnel
+
+
+def test_funnel_limits_and_outliers():
+    n = np.array([100, 400, 900, 50, 3])
+    high = np.array([50, 200, 450, 45, 3])
+    scores = pd.DataFrame({"item": "lyssnar", "forbund": ["a", "b", "c", "udda", "liten"], "n": n,
+                           "n_high": high, "share_high": high / n, "share_high_ci_low": 0.0,
+                           "share_high_ci_high": 1.0})
+    ax = plots.funnel(scores)
+    assert isinstance(ax, Axes)
+    points = ax.collections[0].get_offsets()
+    assert_allclose(points[:, 0], [100, 400, 900, 50])  # "liten" (n = 3) is left out
+    pooled = (50 + 200 + 450 + 45) / (100 + 400 + 900 + 50)
+    assert_allclose([line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "-"], [100 * pooled])
+    assert [t.get_text() for t in ax.texts if t.get_text() == "udda"] == ["udda"]  # 90 % of 50 is far out
+    assert any(t.get_text() == "1 grupp med färre än 5 svar visas inte" for t in ax.texts)
+    low, high_limit = plots.funnel_limits(pooled, [100], coverage=0.998)
+    half = 3.090232306167813 * np.sqrt(pooled * (1 - pooled) / 100)
+    assert_allclose([low[0], high_limit[0]], [pooled - half, pooled + half])
+    with pytest.raises(ValueError, match="coverage"):
+        plots.funnel_limits(0.5, [10], coverage=95)
