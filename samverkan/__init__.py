@@ -9,13 +9,15 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import instrument, plots, suppress
+from . import instrument, plots, reproduce, suppress
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
+from .config import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .describe import describe_test
-from .report import ForbundReport, build_report, swedish
+from .report import ForbundReport, build_report, display_table, swedish
 from .models import ordinal_model
 from .planning import min_detectable_difference, sample_size
+from .reproduce import analysis_population, baseline_sample, reproduction_table, skipped_tests
 from .scores import distribution, score
 from .suppress import (
     drop_small_groups,
@@ -70,6 +72,8 @@ def sample_regions(forbund: str) -> dict[str, list[str]]:
 __all__ = [
     "__version__",
     "adjust",
+    "analysis_population",
+    "baseline_sample",
     "build_report",
     "compare",
     "compare_items",
@@ -78,6 +82,7 @@ __all__ = [
     "concat",
     "DataError",
     "describe_test",
+    "display_table",
     "distribution",
     "drop_small_groups",
     "ForbundReport",
@@ -85,21 +90,29 @@ __all__ = [
     "is_small",
     "load",
     "load_comments",
+    "load_params",
     "min_detectable_difference",
     "ordinal_model",
+    "Params",
+    "PARAMS_KEYS",
+    "params_paths",
     "plots",
     "Problem",
     "read_export",
+    "reproduce",
+    "reproduction_table",
     "SAMPLE_DIR",
     "sample_path",
     "sample_regions",
     "sample_size",
     "save",
     "score",
+    "skipped_tests",
     "suppress",
     "suppress_distribution",
     "suppress_scores",
     "suppress_tests",
     "suppression_log",
     "swedish",
+    "validate_params",
 ]

@@ -7,25 +7,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from . import instrument
 from .errors import DataError
 from .load import read_export
 
 
 def _params_context(path: str | None) -> dict:
-    """``forbund``, ``wave`` and ``regions`` from a params file (the rest is the report's business)."""
+    """``forbund``, ``wave`` and ``regions`` from a params file (checked, data not read)."""
     if path is None:
         return {}
-    with open(path, encoding="utf-8") as handle:
-        params = yaml.safe_load(handle) or {}
-    if not isinstance(params, dict):
-        raise SystemExit(f"{path}: en params-fil ska vara en YAML-mappning (nyckel: värde)")
-    context = {key: params[key] for key in ("forbund", "wave", "regions") if key in params}
-    if "wave" in context:
-        context["wave"] = str(context["wave"])
-    return context
+    from .config import load_params
+
+    params = load_params(path, check_data=False)
+    return {"forbund": params.forbund, "wave": params.wave, "regions": params.regions}
 
 
 def summary_line(path: str | Path, answers) -> str:
@@ -42,8 +36,8 @@ def summary_line(path: str | Path, answers) -> str:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print every problem of a file as ``file:row:column: message`` (exit 1) or a summary (exit 0)."""
-    context = _params_context(args.params)
     try:
+        context = _params_context(args.params)
         result = read_export(args.file, survey=args.survey, **context)
     except DataError as error:
         problems = error.problems

@@ -81,9 +81,13 @@ def _effect_text(row: Mapping) -> str:
 
 
 def _subject(row: Mapping) -> str:
+    where = "".join(f"{row[c]}: " for c in ("forbund", "unit") if c in row and not pd.isna(row[c]))
+    by, _, _ = str(row.get("comparison", "")).partition(":")
     if not pd.isna(row.get("reference")):
-        return f"Skillnaden i {row['item']} mellan {row['group']} och {row['reference']}"
-    return f"Skillnaderna i {row['item']} mellan grupperna ({row['comparison']})"
+        if by and by not in (row["item"], f"{row['item']} mot {row['reference']}"):
+            return f"{where}Skillnaden i {row['item']} mellan {by} = {row['group']} och {row['reference']}"
+        return f"{where}Skillnaden mellan {row['group']} och {row['reference']}"
+    return f"{where}Skillnaderna i {row['item']} mellan grupperna ({row['comparison']})"
 
 
 def describe_test(row: Mapping | pd.Series, *, alpha: float = 0.05) -> str:
@@ -98,17 +102,19 @@ def describe_test(row: Mapping | pd.Series, *, alpha: float = 0.05) -> str:
     >>> describe_test({"item": "synsatt", "comparison": "strukturerad: ja mot nej", "group": "ja",
     ...     "reference": "nej", "test": "mann-whitney", "pvalue": 0.0004, "pvalue_adjusted": 0.0021,
     ...     "effect_size": 0.214, "effect_size_name": "rank-biserial", "ci_low": 0.12, "ci_high": 0.30})
-    'Skillnaden i synsatt mellan ja och nej är statistiskt säkerställd (justerat p = 0,002; Mann–Whitney U-test). Effekten är liten (rangbiserial korrelation 0,21; 95 % KI 0,12 till 0,30).'
+    'Skillnaden i synsatt mellan strukturerad = ja och nej är statistiskt säkerställd (justerat p = 0,002; Mann–Whitney U-test). Effekten är liten (rangbiserial korrelation 0,21; 95 % KI 0,12 till 0,30).'
     """
     test = TEST_NAMES.get(row["test"], row["test"]) if not pd.isna(row.get("test")) else "inget test"
     if pd.isna(row.get("pvalue")):
         return f"{_subject(row)} kunde inte prövas ({row.get('note') or 'för få svar'})."
     adjusted = row.get("pvalue_adjusted")
+    plural = pd.isna(row.get("reference"))
+    tested, established = ("prövade", "säkerställda") if plural else ("prövad", "säkerställd")
     if pd.isna(adjusted):
-        verdict = (f"är inte prövad mot flera test ({p_text(row['pvalue'])}, ej justerat; {test}) "
-                   "och kan därför inte kallas statistiskt säkerställd")
+        verdict = (f"är inte {tested} mot flera test ({p_text(row['pvalue'])}, ej justerat; {test}) "
+                   f"och kan därför inte kallas statistiskt {established}")
     elif adjusted < alpha:
-        verdict = f"är statistiskt säkerställd (justerat {p_text(adjusted)}; {test})"
+        verdict = f"är statistiskt {established} (justerat {p_text(adjusted)}; {test})"
     else:
-        verdict = f"är inte statistiskt säkerställd (justerat {p_text(adjusted)}; {test})"
+        verdict = f"är inte statistiskt {established} (justerat {p_text(adjusted)}; {test})"
     return f"{_subject(row)} {verdict}.{_effect_text(row)}"

@@ -23,6 +23,7 @@ from . import instrument, plots, suppress
 from .describe import describe_test
 from .load import load
 from .planning import min_detectable_difference
+from .reproduce import analysis_population
 from .scores import distribution, score
 from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
 from .tidy import concat
@@ -47,9 +48,44 @@ SWEDISH = {
 }
 
 
+PERCENT_COLUMNS = {"share_high", "share_high_ci_low", "share_high_ci_high", "mdd_up", "mdd_down"}
+P_COLUMNS = {"pvalue", "pvalue_adjusted"}
+HIDDEN_COLUMNS = {"suppressed", "family"}
+
+
 def swedish(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with Swedish column headers, for display and workbooks."""
     return table.rename(columns={c: SWEDISH.get(c, c) for c in table.columns})
+
+
+def _format_cell(column: str, value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "ja" if value else "nej"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}".replace(",", " ")
+    if isinstance(value, (float, np.floating)):
+        if column in PERCENT_COLUMNS:
+            return f"{100 * value:.1f} %".replace(".", ",")
+        if column in P_COLUMNS:
+            return "< 0,001" if value < 0.001 else f"{value:.3f}".replace(".", ",")
+        if column == "percent":
+            return f"{value:.1f} %".replace(".", ",")
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+def display_table(table: pd.DataFrame):
+    """A table as readers see it: Swedish headers, decimal comma, percent, "–" for suppressed or missing.
+
+    Returns a pandas ``Styler`` (shown as HTML in notebooks and in the report); the
+    numbers underneath are unrounded, as in the workbook and ``results.json``.
+    """
+    shown = table[[c for c in table.columns if c not in HIDDEN_COLUMNS and not table[c].isna().all()]]
+    text = pd.DataFrame({c: [_format_cell(c, v) for v in shown[c].astype(object)] for c in shown.columns},
+                        index=shown.index)
+    return swedish(text).style.hide(axis="index")
 
 
 @dataclass
@@ -76,8 +112,10 @@ class ForbundReport:
     def summary(self) -> "Markdown":
         """The findings that hold after correction for multiple testing, as Swedish sentences."""
         held = self.tests[(self.tests["pvalue_adjusted"] < self.alpha) & ~self.tests["suppressed"]]
-        held = held[~held["test"].str.contains("share", na=False) | ~held["item"].isin(held.loc[
-            ~held["test"].str.contains("share", na=False), "item"])]
+        is_share = held["test"].str.contains("share", na=False)
+        keys = ["family", "item", "comparison"]
+        ranked = held.loc[~is_share, keys].apply(tuple, axis=1)
+        held = held[~is_share | ~held[keys].apply(tuple, axis=1).isin(set(ranked))]
         if held.empty:
             return _markdown("Inga skillnader är statistiskt säkerställda efter korrektion för flera test "
                              f"({self.p_adjust}, α = {_comma(self.alpha)}).")
@@ -109,11 +147,15 @@ class ForbundReport:
                 rows.append({"survey": survey, "region": str(region), "respondents": part["respondent_id"].nunique(),
                              "unit_rows": len(part[["respondent_id", "unit"]].drop_duplicates()),
                              "units": part["unit"].nunique()})
-        table = pd.DataFrame(rows)
-        small = table["respondents"] < self.min_n
-        table[["respondents", "unit_rows", "units"]] = table[["respondents", "unit_rows", "units"]].astype("Int64")
+        table = pd.DataFrame(rows).astype({"respondents": "Int64", "unit_rows": "Int64", "units": "Int64"})
+        sizes = table["respondents"].copy()
+        small = (table["respondents"] < self.min_n).to_numpy()
         table.loc[small, ["respondents", "unit_rows", "units"]] = pd.NA
-        table["note"] = np.where(small, f"färre än {self.min_n} – visas inte", "")
+        table["suppressed"] = small
+        table["suppression_note"] = np.where(small, f"färre än {self.min_n} svar", "")
+        table, log = suppress.suppress_complement(table, group="region", within="survey", sizes=sizes,
+                                                  min_n=self.min_n)
+        self.logs.append(log.assign(table="data"))
         return self._keep("data", table)
 
     def verksamhet(self) -> pd.DataFrame:
@@ -154,10 +196,12 @@ class ForbundReport:
         answers, item_id = self._answers(item_ref)
         overall = score(answers, items=item_id).assign(region="Alla")
         table = pd.concat([overall, score(answers, items=item_id, by="region")], ignore_index=True)
-        table, log = suppress.suppress_scores(table, min_n=self.min_n)
-        self.logs.append(log.assign(table=f"andel höga: {item_id}"))
+        sizes = table["n"].copy()
+        table, log = suppress.suppress_scores(table, by="region", min_n=self.min_n)
+        table, complement = suppress.suppress_complement(table, group="region", sizes=sizes, min_n=self.min_n)
+        self.logs += [log.assign(table=f"andel höga: {item_id}"), complement.assign(table=f"andel höga: {item_id}")]
         columns = ["item", "region", "n", "n_missing", "share_high", "share_high_ci_low", "share_high_ci_high",
-                   "mean", "suppressed"]
+                   "mean", "suppression_note"]
         return self._keep(f"{answers['survey'].iloc[0]}_{item_id}", table[columns])
 
     # ------------------------------------------------------------ tests
@@ -238,12 +282,6 @@ class ForbundReport:
 # ------------------------------------------------------------ building
 
 
-def _population(staff: pd.DataFrame) -> pd.DataFrame:
-    """The report's analysis population: contact with the target group and experience of collaboration."""
-    keep = (staff["kontakt_malgrupp"] == "ja") & (staff["erfarenhet_samverkan"] == "ja")
-    return staff[keep.to_numpy()].reset_index(drop=True)
-
-
 def _load_survey(data: Mapping[str, str], survey: str, forbund: str, wave: str, regions) -> pd.DataFrame | None:
     if survey not in data:
         return None
@@ -303,13 +341,13 @@ def build_report(
         With ``tests`` (every test, adjusted, suppressed, and a ``family`` column naming
         the report section) and methods returning each section's table or chart.
     """
-    staff = _population(_load_survey(data, "operativ", forbund, wave, regions))
+    staff = analysis_population(_load_survey(data, "operativ", forbund, wave, regions))
     managers = _load_survey(data, "chefsgrupp", forbund, wave, regions)
     rep = ForbundReport(forbund=forbund, name=name, wave=str(wave), min_n=int(min_n), alpha=float(alpha),
                         p_adjust=p_adjust, staff=staff, managers=managers)
     if baseline:
         rep.baseline_wave = str(baseline["wave"])
-        rep.baseline_staff = _population(_load_survey(baseline["data"], "operativ", forbund, rep.baseline_wave,
+        rep.baseline_staff = analysis_population(_load_survey(baseline["data"], "operativ", forbund, rep.baseline_wave,
                                                       regions))
     rep.tests = _all_tests(rep)
     return rep

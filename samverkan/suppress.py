@@ -495,3 +495,54 @@ def suppression_log(*logs: pd.DataFrame, include_n: bool = False) -> pd.DataFram
     if not include_n:
         log["n"] = pd.array([pd.NA] * len(log), dtype="Int64")
     return log.drop_duplicates().reset_index(drop=True)
+
+
+def _complement_rows(sizes: np.ndarray, suppressed: np.ndarray, min_n: int) -> np.ndarray:
+    """Further rows to hide so that the hidden rows' total cannot be worked out as a small count."""
+    hidden = suppressed.copy()
+    while hidden.any() and (~hidden).any() and np.nansum(np.where(hidden, sizes, 0)) < min_n:
+        candidates = np.where(~hidden, sizes, np.inf)
+        hidden[int(np.argmin(candidates))] = True
+    return hidden & ~suppressed
+
+
+def suppress_complement(
+    table: pd.DataFrame, *, group: str, total: str = "Alla", sizes: pd.Series | None = None,
+    within: str | Sequence[str] = "item", min_n: int = 5,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Secondary suppression: hide more groups where a total would reveal a suppressed group.
+
+    When a table shows a total row (``group == total``) beside its groups, a single
+    suppressed group is the total minus the others. Within each ``within`` block,
+    the smallest shown groups are hidden too until the hidden groups together hold at
+    least ``min_n`` answers. Run it on the output of :func:`suppress_scores` (or any
+    table with ``suppressed``); pass ``sizes`` (the true group sizes, aligned with
+    ``table``) because the suppressed rows' own ``n`` is already missing.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        A copy with the further rows' numeric columns missing and ``suppressed`` True,
+        ``suppression_note`` "undertryckt för att skydda en mindre grupp".
+    log : pandas.DataFrame
+        ``table, item, group, n, min_n, reason`` for the further rows.
+    """
+    min_n = check_min_n(min_n)
+    within = as_list(within)
+    check_columns(table, [group, *within, "suppressed"], "table")
+    result = table.copy()
+    true_sizes = (sizes if sizes is not None else result["n"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    extra = np.zeros(len(result), dtype=bool)
+    for _, block in result.groupby(within, observed=True, sort=False):
+        rows = result.index.get_indexer(block.index)
+        parts = rows[(result[group].iloc[rows] != total).to_numpy()]
+        hidden = result["suppressed"].to_numpy(dtype=bool)[parts]
+        extra[parts[_complement_rows(true_sizes[parts], hidden, min_n)]] = True
+    note = "undertryckt för att skydda en mindre grupp"
+    numeric = [c for c in result.columns if c not in {group, *within, *MARK_COLUMNS}
+               and pd.api.types.is_numeric_dtype(result[c]) and not pd.api.types.is_bool_dtype(result[c])]
+    for column in numeric:
+        result.loc[extra, column] = pd.NA if str(result[column].dtype) == "Int64" else np.nan
+    log = make_log("sekundär", result.loc[extra, within[0]] if within else "", result.loc[extra, group].astype("string"),
+                   pd.array([pd.NA] * int(extra.sum()), dtype="Int64"), min_n, note)
+    return _mark(result, extra, note), log

@@ -299,7 +299,8 @@ def test_validate_summarises_a_good_file_in_one_line(survey):
 
 def test_validate_checks_units_against_the_params_regions(tmp_path):
     params = tmp_path / "gavleborg.yaml"
-    params.write_text(yaml.safe_dump({"forbund": "gavleborg", "wave": 2016,
+    params.write_text(yaml.safe_dump({"forbund": "gavleborg", "name": "Test", "wave": 2016,
+                                      "data": {"operativ": str(CORPUS / "good_operativ.csv")},
                                       "regions": MANIFEST["regions"]["kommuner"]}, allow_unicode=True),
                       encoding="utf-8")
     good = _run_cli("validate", str(CORPUS / "good_operativ.csv"), "--survey", "operativ", "--params", str(params))

@@ -1,0 +1,100 @@
+"""Run the report notebook for one förbund and publish its outputs atomically.
+
+``samverkan report params/<f>.yaml --out DIR`` writes ``DIR/<f>/``: ``report.ipynb``
+(executed), ``report.html`` (no code, no parameters, figures embedded), ``tables.xlsx``,
+``figures/*.png`` and ``results.json``. Everything is written into a temporary folder
+beside it and renamed into place only when complete, so an interrupted or failing run
+never leaves a half-written report; a failing notebook's executed copy is kept as
+``DIR/<f>.failed.ipynb``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .config import load_params
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "forbund_report.ipynb"
+HIDDEN_TAGS = {"injected-parameters", "parameters", "setup"}
+
+
+class ReportError(RuntimeError):
+    """A report notebook failed; the message names the förbund and the failing cell."""
+
+
+def notebook_parameters(params, output_dir: Path) -> dict:
+    """The papermill parameters of a loaded params file (absolute paths) plus ``output_dir``."""
+    return {**params.parameters(), "output_dir": str(output_dir)}
+
+
+def to_html(executed: Path, target: Path, title: str) -> Path:
+    """Convert an executed notebook to HTML without code cells or the parameters cells."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    notebook = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True), enabled=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _failed(error: Exception, executed: Path, out: Path, forbund: str) -> ReportError:
+    kept = out / f"{forbund}.failed.ipynb"
+    if executed.exists():
+        shutil.move(str(executed), kept)
+    cell = getattr(error, "exec_count", None)
+    what = f"{getattr(error, 'ename', type(error).__name__)}: {getattr(error, 'evalue', error)}"
+    where = f"cell {cell}" if cell is not None else "notebooket"
+    return ReportError(f"{forbund}: {where} misslyckades: {what} (körd kopia: {kept})")
+
+
+def _replace(temporary: Path, final: Path) -> None:
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    temporary.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_report(params_path: str | Path, out: str | Path, *, kernel_name: str = "python3",
+               notebook: str | Path = NOTEBOOK) -> Path:
+    """Validate a params file, execute the report notebook, and publish ``out/<forbund>/``.
+
+    Raises
+    ------
+    samverkan.DataError
+        The params file (or its data) has problems: raised before any kernel starts.
+    ReportError
+        The notebook failed; its executed copy is kept as ``out/<forbund>.failed.ipynb``.
+
+    Returns
+    -------
+    pathlib.Path
+        The published folder. On any failure or interruption (Ctrl-C) the temporary
+        folder is removed and an earlier report in ``out/<forbund>/`` is left as it was.
+    """
+    import papermill
+
+    params = load_params(params_path)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    temporary = out / f".{params.forbund}.tmp-{os.getpid()}"
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    executed = temporary / "report.ipynb"
+    try:
+        try:
+            papermill.execute_notebook(str(notebook), str(executed), parameters=notebook_parameters(params, temporary),
+                                       kernel_name=kernel_name, progress_bar=False, cwd=str(Path(notebook).parent))
+        except Exception as error:  # papermill wraps the notebook's own exception
+            raise _failed(error, executed, out, params.forbund) from error
+        to_html(executed, temporary / "report.html", params.name)
+        _replace(temporary, out / params.forbund)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return out / params.forbund
