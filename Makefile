@@ -33,6 +33,7 @@ sample: install
 
 benchmark: install
 	$(BIN)/python benchmarks/bench_significance.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -76,6 +76,14 @@ class _Collector:
     background: list[dict[str, str | None]] = field(default_factory=list)
     comments: list[tuple[str, str, str]] = field(default_factory=list)
     cells_read: int = 0
+    parsed: dict[tuple[str, str], tuple] = field(default_factory=dict)
+
+    def parse(self, text: str, item: Item, codebook: dict[str, tuple[int, str]]) -> tuple:
+        """:func:`parse_answer`, remembered per (item, cell text): exports repeat a few labels many times."""
+        key = (item.id, text)
+        if key not in self.parsed:
+            self.parsed[key] = parse_answer(text, item, codebook)
+        return self.parsed[key]
 
     def reject(self, row: int | None, column: str | None, value: str, reason: str, rid=None, item=None) -> None:
         self.rejected.append(Problem(self.file, row, column, _printable(value), reason, rid, item))
@@ -300,7 +308,7 @@ def _read_row(out: _Collector, raw: RawTable, cells, row: int, columns, survey: 
     rid = cells[columns.index("respondent_id")]
     for pos, item in _answer_columns(columns, survey):
         out.cells_read += 1
-        entries, reason, error = parse_answer(cells[pos], item, codebooks[item.id])
+        entries, reason, error = out.parse(cells[pos], item, codebooks[item.id])
         if error:
             out.problem(row, raw.header[pos], cells[pos], error, rid, item.id)
             out.reject(row, raw.header[pos], cells[pos], error, rid, item.id)

@@ -104,7 +104,8 @@ class ForbundReport:
     baseline_wave: str | None = None
     tests: pd.DataFrame = field(default_factory=pd.DataFrame)
     logs: list[pd.DataFrame] = field(default_factory=list)
-    figures: dict[str, plt.Figure] = field(default_factory=dict)
+    figures: dict[str, "Png"] = field(default_factory=dict)
+    score_cache: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     # ------------------------------------------------------------ summary and data
@@ -182,20 +183,27 @@ class ForbundReport:
             raise ValueError(f"item={item_ref!r}: the report has no {survey} data")
         return answers, item_id
 
-    def item_chart(self, item_ref: str, ax=None):
-        """Diverging Likert chart of an item by region (Axes); ``"chefsgrupp:<item>"`` for managers."""
+    def item_chart(self, item_ref: str, ax=None) -> "Png":
+        """Diverging Likert chart of an item by region, rendered once to PNG; ``"chefsgrupp:<item>"`` for managers.
+
+        The PNG is what the notebook shows and what ``figures/`` gets, so each chart is
+        drawn once. For an ``Axes`` to work on, call :func:`samverkan.plots.likert`.
+        """
         answers, item_id = self._answers(item_ref)
         table = distribution(answers, items=item_id, by="region")
+        survey = str(answers["survey"].iloc[0])
         ax = plots.likert(table, item=item_id, by="region", ax=ax or _new_axes(len(table["region"].unique())),
-                          min_n=self.min_n)
-        self.figures[f"{answers['survey'].iloc[0]}_{item_id}"] = ax.figure
-        return ax
+                          min_n=self.min_n, title=instrument.survey(survey).item(item_id).text)
+        png = Png(_png_bytes(ax.figure))
+        plt.close(ax.figure)
+        self.figures[f"{survey}_{item_id}"] = png
+        return png
 
     def item_table(self, item_ref: str) -> pd.DataFrame:
         """Share of high values with Wilson CI, overall and by region (suppressed); ``"chefsgrupp:<item>"`` for managers."""
         answers, item_id = self._answers(item_ref)
-        overall = score(answers, items=item_id).assign(region="Alla")
-        table = pd.concat([overall, score(answers, items=item_id, by="region")], ignore_index=True)
+        table = self._scores(str(answers["survey"].iloc[0]))
+        table = table[table["item"] == item_id].reset_index(drop=True)
         sizes = table["n"].copy()
         table, log = suppress.suppress_scores(table, by="region", min_n=self.min_n)
         table, complement = suppress.suppress_complement(table, group="region", sizes=sizes, min_n=self.min_n)
@@ -249,6 +257,18 @@ class ForbundReport:
         columns = ["item", "n", "share_high", "mdd_up", "mdd_down", "n_for_mdd_10"]
         return self._keep("pavisbar", table[columns])
 
+    def _scores(self, survey: str) -> pd.DataFrame:
+        """Every indicator item of ``survey`` scored overall ("Alla") and by region, computed once."""
+        if survey not in self.score_cache:
+            answers = self.staff if survey == "operativ" else self.managers
+            items = [i.id for i in instrument.survey(survey).indicator_items]
+            overall = score(answers, items=items).assign(region="Alla")
+            by_region = score(answers, items=items, by="region").astype({"region": "string"})
+            table = pd.concat([overall, by_region], ignore_index=True)
+            order = {item_id: k for k, item_id in enumerate(items)}
+            self.score_cache[survey] = table.sort_values("item", key=lambda s: s.map(order), kind="stable")
+        return self.score_cache[survey]
+
     def _keep(self, name: str, table: pd.DataFrame) -> pd.DataFrame:
         self.tables[name] = table
         return table
@@ -272,10 +292,8 @@ class ForbundReport:
         folder = Path(folder)
         (folder / "figures").mkdir(parents=True, exist_ok=True)
         written = [_write_json(folder / "results.json", self.results()), _write_excel(folder / "tables.xlsx", self.tables)]
-        for name, figure in sorted(self.figures.items()):
-            path = folder / "figures" / f"{name}.png"
-            figure.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
-            written.append(path)
+        for name, png in sorted(self.figures.items()):
+            written.append(_atomic(folder / "figures" / f"{name}.png", lambda p, data=png.data: p.write_bytes(data)))
         return written
 
 
@@ -354,6 +372,24 @@ def build_report(
 
 
 # ------------------------------------------------------------ helpers
+
+
+class Png:
+    """A rendered chart: shown as an image in notebooks, written as-is to ``figures/``."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def _repr_png_(self) -> bytes:
+        return self.data
+
+
+def _png_bytes(figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 class Markdown(str):
