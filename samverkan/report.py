@@ -321,8 +321,8 @@ def _all_tests(rep: ForbundReport) -> pd.DataFrame:
         ("region", "region_tabell4", staff, "unit", None, ["strukturerad"]),
     ] + ([("region", "region_chefer", managers, "unit", None,
            [i.id for i in instrument.survey("chefsgrupp").indicator_items])] if managers is not None else []):
-        kept, log = suppress.drop_small_groups(answers, by=[by, *([within] if within else [])], min_n=min_n,
-                                               level=level)
+        kept, log = suppress.drop_small_groups(answers, by=[by, *([within] if within else [])], items=chosen,
+                                               min_n=min_n, level=level)
         logs.append(log.assign(table=name))
         if kept[by].nunique() >= 2:
             pieces.append(_family(compare(kept, by=by, items=chosen, level=level, within=within), name))
