@@ -10,7 +10,7 @@ import pandas as pd
 
 from .errors import Problem, problems_frame
 from .files import RawTable
-from .instrument import CANONICAL_COLUMNS, Survey, load_instrument, normalize_text
+from .instrument import CANONICAL_COLUMNS, Survey, did_you_mean, load_instrument, normalize_text
 
 
 def _listed(values) -> str:
@@ -83,9 +83,7 @@ def _check_record(record, survey: Survey, forbund, wave, lookup, seen: dict, row
     answer_items = {i.id: i for i in survey.answer_items}
     item = answer_items.get(record["item"])
     if item is None:
-        from .load import _did_you_mean
-
-        hint = _did_you_mean(record["item"], list(answer_items))
+        hint = did_you_mean(record["item"], list(answer_items))
         return found + [("item", f"okänd fråga {record['item']!r} för enkäten {survey.name}{hint}")]
     found += _check_value(record, item)
     key = (record["respondent_id"], record["unit"], record["item"]) + ((record["value"],) if item.multiple else ())

@@ -31,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ import yaml
 
 from . import instrument
 from .errors import DataError, Problem
-from .instrument import normalize_text, survey_names
+from .instrument import did_you_mean, normalize_text, survey_names
 from .load import read_export
 
 #: Keys of a params file, in the order of the notebook's parameters cell.
@@ -197,10 +196,8 @@ def _describe(value: Any) -> str:
 
 
 def _hint(text: Any, choices: list[str] | tuple[str, ...]) -> str:
-    """``"; menade du 'x'?"`` for the closest of ``choices``, or ``""``."""
-    folded = {normalize_text(c): c for c in choices}
-    close = difflib.get_close_matches(normalize_text(text), list(folded), n=1, cutoff=0.6)
-    return f"; menade du {folded[close[0]]!r}?" if close else ""
+    """``"; menade du 'x'?"`` for the closest of ``choices``, or ``""`` (:func:`samverkan.instrument.did_you_mean`)."""
+    return did_you_mean(text, choices)
 
 
 # ----------------------------------------------------------------------------- YAML

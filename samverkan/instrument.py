@@ -16,11 +16,13 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -57,6 +59,17 @@ def normalize_text(text: Any) -> str:
     folded = unicodedata.normalize("NFC", str(text)).casefold()
     folded = folded.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
     return re.sub(r"\s+", " ", folded).strip()
+
+
+def did_you_mean(text: Any, choices: Sequence[str]) -> str:
+    """``"; menade du 'x'?"`` for the closest of ``choices`` (folded as :func:`normalize_text`), or ``""``.
+
+    >>> did_you_mean("oftta", ["aldrig", "ofta"])
+    "; menade du 'ofta'?"
+    """
+    folded = {normalize_text(c): c for c in choices}
+    close = difflib.get_close_matches(normalize_text(text), list(folded), n=1, cutoff=0.6)
+    return f"; menade du {folded[close[0]]!r}?" if close else ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ non-blank cell of a comment or unknown column (or of a row longer than its heade
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import pandas as pd
 from . import instrument
 from .errors import DataError, Problem, problems_frame
 from .files import RawTable, encoding_error, read_raw
-from .instrument import CANONICAL_COLUMNS, Item, Survey, normalize_text
+from .instrument import CANONICAL_COLUMNS, Item, Survey, did_you_mean, normalize_text
 from .tidy import canonical_dtypes
 
 ERRORS_ALLOWED = ("raise", "collect")
@@ -102,12 +101,6 @@ def _printable(value: str | None) -> str | None:
 # --------------------------------------------------------------------------- labels
 
 
-def _did_you_mean(text: str, choices: Sequence[str]) -> str:
-    folded = {normalize_text(c): c for c in choices}
-    close = difflib.get_close_matches(normalize_text(text), list(folded), n=1, cutoff=0.6)
-    return f"; menade du {folded[close[0]]!r}?" if close else ""
-
-
 def _codebook(item: Item) -> dict[str, tuple[int, str]]:
     return {normalize_text(label): (pos, label) for pos, label in enumerate(item.labels, start=1)}
 
@@ -135,7 +128,7 @@ def _match_one(text: str, item: Item, codebook: dict[str, tuple[int, str]]) -> t
         if 1 <= code <= len(item.labels):
             return code, item.labels[code - 1]
         return f"koden {text} ligger utanför 1–{len(item.labels)} för frågan {item.id}"
-    return f"okänt svar {text!r} på frågan {item.id}; förväntat {_expected(item)}{_did_you_mean(text, item.labels)}"
+    return f"okänt svar {text!r} på frågan {item.id}; förväntat {_expected(item)}{did_you_mean(text, item.labels)}"
 
 
 def parse_answer(text: str, item: Item, codebook: dict[str, tuple[int, str]] | None = None) -> tuple:
@@ -224,7 +217,7 @@ def _parse_units(text: str, lookup: dict[str, tuple[str, str]] | None, column: s
         (units.append(hit) if hit else unknown.append(part))
     if unknown:
         known = [u for u, _ in lookup.values()]
-        hints = "".join(_did_you_mean(u, known) for u in unknown[:1])
+        hints = "".join(did_you_mean(u, known) for u in unknown[:1])
         return f"enheten {', '.join(map(repr, unknown))} finns inte i förbundets regions{hints}"
     return list(dict.fromkeys(units))
 
@@ -251,7 +244,7 @@ def _resolve_header(raw: RawTable, survey: Survey, out: _Collector) -> list[str 
     for name in raw.header:
         column = lookup.get(normalize_text(name))
         if column is None:
-            reason = f"okänd kolumn {name!r} för enkäten {survey.name}{_did_you_mean(name, known_ids)}"
+            reason = f"okänd kolumn {name!r} för enkäten {survey.name}{did_you_mean(name, known_ids)}"
             out.problem(1, name, name, reason)
         elif column in columns:
             out.problem(1, name, name, f"kolumnen {column} förekommer två gånger")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 ALTERNATIVES = ("two-sided", "less", "greater")
 

@@ -26,7 +26,6 @@ from .planning import min_detectable_difference
 from .reproduce import analysis_population
 from .scores import distribution, score
 from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
-from .tidy import concat
 
 PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
          ("strukturer_myndigheter", "strukturer_aktorer")]

@@ -31,8 +31,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from . import grouptests, instrument, rankstats
 from .scores import RESPONDENT_KEY, as_list, at_level, check_choice, check_columns, group_codes, select_items
@@ -51,13 +49,6 @@ def _check_common(alternative: str, confidence_level: float, level: str) -> None
     check_choice("level", level, LEVELS)
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence_level={confidence_level!r} must be between 0 and 1")
-
-
-def _row(**values) -> dict:
-    row = dict.fromkeys(TEST_COLUMNS, np.nan)
-    row.update({"group": None, "reference": None, "note": "", "pvalue_adjusted": np.nan})
-    row.update(values)
-    return row
 
 
 def tests_frame(rows: list[dict], within: Sequence[str] = ()) -> pd.DataFrame:
