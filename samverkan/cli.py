@@ -1,4 +1,4 @@
-"""The ``samverkan`` command: ``validate``, ``report``, ``synth``."""
+"""The ``samverkan`` command: ``validate``, ``report``, ``run``, ``synth``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run every förbund's report (see :mod:`samverkan.batch`); exit 1 if any failed."""
+    from .batch import run_batch
+
+    try:
+        outcomes = run_batch(args.params or None, args.out, jobs=args.jobs, isolated=args.isolated,
+                             resume=args.resume, executor=args.executor, scheduler=args.scheduler,
+                             overview=not args.no_overview)
+    except KeyboardInterrupt:
+        print("avbrutet: inga halvskrivna rapporter finns kvar", file=sys.stderr)
+        return 130
+    failed = [o for o in outcomes if o.status in ("failed", "invalid")]
+    done = sum(o.status == "ok" for o in outcomes)
+    skipped = sum(o.status == "skipped" for o in outcomes)
+    print(f"{done} klara, {skipped} oförändrade, {len(failed)} misslyckade; se {args.out / 'index.html'}")
+    for o in sorted(failed, key=lambda o: o.forbund):
+        where = f" (cell {o.failing_cell})" if o.failing_cell is not None else ""
+        print(f"FEL {o.forbund}{where}: {o.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``samverkan`` command."""
     parser = argparse.ArgumentParser(prog="samverkan", description="Samverkansklimat för samordningsförbund.")
@@ -105,6 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("params", nargs="+", help="params/<förbund>.yaml")
     report.add_argument("--out", required=True, type=Path, help="mapp för rapporterna (en undermapp per förbund)")
     report.set_defaults(func=cmd_report)
+
+    run = sub.add_parser("run", help="kör rapporten för alla förbund (parallellt, med översikt)")
+    run.add_argument("params", nargs="*", type=Path, help="params-filer (standard: params/*.yaml)")
+    run.add_argument("--out", required=True, type=Path, help="mapp för rapporterna, run.json och index.html")
+    run.add_argument("--jobs", type=int, default=2, help="antal samtidiga rapporter (standard 2)")
+    run.add_argument("--isolated", action="store_true", help="ny kernel för varje förbund (för granskning)")
+    run.add_argument("--resume", action="store_true", help="hoppa över förbund vars rapport är nyare än indata")
+    run.add_argument("--executor", choices=("local", "dask"), default="local")
+    run.add_argument("--scheduler", help="adress till en dask.distributed-scheduler (med --executor dask)")
+    run.add_argument("--no-overview", action="store_true", help="gör ingen översikt över förbunden")
+    run.set_defaults(func=cmd_run)
 
     synth = sub.add_parser("synth", help="skriv syntetiska exempeldata (seedade)")
     which = synth.add_mutually_exclusive_group(required=True)

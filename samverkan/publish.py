@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from .config import load_params
+from .kernels import FreshKernel, NotebookFailed
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "forbund_report.ipynb"
 HIDDEN_TAGS = {"injected-parameters", "parameters", "setup"}
@@ -43,14 +45,14 @@ def to_html(executed: Path, target: Path, title: str) -> Path:
     return target
 
 
-def _failed(error: Exception, executed: Path, out: Path, forbund: str) -> ReportError:
+def _failed(error: NotebookFailed, executed: Path, out: Path, forbund: str) -> ReportError:
     kept = out / f"{forbund}.failed.ipynb"
     if executed.exists():
         shutil.move(str(executed), kept)
-    cell = getattr(error, "exec_count", None)
-    what = f"{getattr(error, 'ename', type(error).__name__)}: {getattr(error, 'evalue', error)}"
-    where = f"cell {cell}" if cell is not None else "notebooket"
-    return ReportError(f"{forbund}: {where} misslyckades: {what} (körd kopia: {kept})")
+    where = f"cell {error.cell}" if error.cell is not None else "notebooket"
+    failure = ReportError(f"{forbund}: {where} misslyckades: {error.ename}: {error.evalue} (körd kopia: {kept})")
+    failure.cell, failure.error = error.cell, f"{error.ename}: {error.evalue}"
+    return failure
 
 
 def _replace(temporary: Path, final: Path) -> None:
@@ -61,9 +63,20 @@ def _replace(temporary: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_report(params_path: str | Path, out: str | Path, *, kernel_name: str = "python3",
-               notebook: str | Path = NOTEBOOK) -> Path:
+def run_report(params_path: str | Path, out: str | Path, *, kernel=None, notebook: str | Path = NOTEBOOK) -> Path:
     """Validate a params file, execute the report notebook, and publish ``out/<forbund>/``.
+
+    Parameters
+    ----------
+    params_path
+        ``params/<forbund>.yaml``.
+    out
+        The reports folder; the report goes to ``out/<forbund>/``.
+    kernel
+        A :class:`samverkan.kernels.WarmKernel` to reuse, or ``None`` for a fresh kernel
+        (papermill) per report.
+    notebook
+        The report notebook (tests pass a broken copy).
 
     Raises
     ------
@@ -78,20 +91,16 @@ def run_report(params_path: str | Path, out: str | Path, *, kernel_name: str = "
         The published folder. On any failure or interruption (Ctrl-C) the temporary
         folder is removed and an earlier report in ``out/<forbund>/`` is left as it was.
     """
-    import papermill
-
     params = load_params(params_path)
+    kernel = kernel or FreshKernel()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    temporary = out / f".{params.forbund}.tmp-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
+    temporary = Path(tempfile.mkdtemp(prefix=f".{params.forbund}.tmp-", dir=out))
     executed = temporary / "report.ipynb"
     try:
         try:
-            papermill.execute_notebook(str(notebook), str(executed), parameters=notebook_parameters(params, temporary),
-                                       kernel_name=kernel_name, progress_bar=False, cwd=str(Path(notebook).parent))
-        except Exception as error:  # papermill wraps the notebook's own exception
+            kernel.execute(Path(notebook), executed, notebook_parameters(params, temporary), Path(notebook).parent)
+        except NotebookFailed as error:
             raise _failed(error, executed, out, params.forbund) from error
         to_html(executed, temporary / "report.html", params.name)
         _replace(temporary, out / params.forbund)

@@ -1,0 +1,309 @@
+"""Run the report for every förbund: parallel, warm kernels, failure isolation, manifest, index, overview.
+
+``samverkan run [PARAMS ...] --out DIR [--jobs N] [--isolated] [--resume]
+[--executor local|dask --scheduler ADDRESS]``:
+
+1. every params file is validated (with its data) before any kernel starts; an invalid
+   one is reported as failed and the others run;
+2. with ``--resume``, a förbund whose ``results.json`` is newer than its params file,
+   data files and the report notebook is skipped;
+3. the rest run on ``N`` workers, each keeping one warm kernel
+   (:class:`samverkan.kernels.WarmKernel`) — or a fresh kernel per förbund with
+   ``--isolated`` — or as tasks on a dask.distributed cluster (``--executor dask``);
+   each report is published atomically (:func:`samverkan.publish.run_report`), so one
+   failing förbund leaves every other report complete and Ctrl-C leaves no half-written one;
+4. ``DIR/run.json`` (the manifest), ``DIR/index.html`` (every report with its status)
+   and the cross-förbund overview ``DIR/overview.html`` are written.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as _dt
+import html
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import PARAMS_DIR, load_params, params_paths, validate_params
+from .errors import DataError
+from .kernels import FreshKernel, WarmKernel
+from .publish import NOTEBOOK, ReportError, run_report, to_html
+
+OVERVIEW_NOTEBOOK = NOTEBOOK.parent / "overview.ipynb"
+EXECUTORS = ("local", "dask")
+
+
+@dataclass
+class Outcome:
+    """One förbund's line in the manifest."""
+
+    forbund: str
+    params: str
+    status: str  # "ok", "failed", "invalid", "skipped"
+    seconds: float = 0.0
+    failing_cell: int | str | None = None
+    error: str | None = None
+
+
+# ------------------------------------------------------------------ before any kernel
+
+
+def _forbund_id(path: Path) -> str:
+    try:
+        return load_params(path, check_data=False).forbund
+    except DataError:
+        return path.stem
+
+
+def validate_all(paths: Sequence[Path]) -> tuple[list[Path], list[Outcome]]:
+    """Split params files into valid ones and :class:`Outcome` rows for the invalid ones (no kernel started)."""
+    valid, invalid = [], []
+    for path in paths:
+        problems = validate_params(path)
+        if problems:
+            message = "; ".join(str(p) for p in problems[:5]) + (" …" if len(problems) > 5 else "")
+            invalid.append(Outcome(_forbund_id(path), str(path), "invalid", error=message))
+        else:
+            valid.append(path)
+    return valid, invalid
+
+
+def _inputs_mtime(path: Path) -> float:
+    params = load_params(path, check_data=False)
+    files = [path, NOTEBOOK, *params.data.values()]
+    if params.baseline:
+        files += list(params.baseline["data"].values())
+    return max(Path(f).stat().st_mtime for f in files)
+
+
+def up_to_date(path: Path, out: Path) -> bool:
+    """Whether ``out/<forbund>/results.json`` is newer than the params file, its data and the notebook."""
+    results = out / load_params(path, check_data=False).forbund / "results.json"
+    return results.exists() and results.stat().st_mtime > _inputs_mtime(path)
+
+
+# ------------------------------------------------------------------ one förbund
+
+
+def run_one(path: str | Path, out: str | Path, kernel=None) -> Outcome:
+    """Run one förbund's report and describe how it went (never raises for a failing report)."""
+    path, start = Path(path), time.perf_counter()
+    forbund = _forbund_id(path)
+    try:
+        run_report(path, out, kernel=kernel)
+    except ReportError as error:
+        return Outcome(forbund, str(path), "failed", time.perf_counter() - start,
+                       getattr(error, "cell", None), getattr(error, "error", str(error)))
+    except Exception as error:  # a bug or a broken environment must not stop the other förbund
+        return Outcome(forbund, str(path), "failed", time.perf_counter() - start, None,
+                       f"{type(error).__name__}: {error}")
+    return Outcome(forbund, str(path), "ok", time.perf_counter() - start)
+
+
+class _Workers:
+    """``jobs`` threads, each with its own kernel: the work happens in the kernel processes."""
+
+    def __init__(self, isolated: bool):
+        self.isolated = isolated
+        self.local = threading.local()
+        self.kernels: list = []
+        self.lock = threading.Lock()
+
+    def kernel(self):
+        if not hasattr(self.local, "kernel"):
+            self.local.kernel = FreshKernel() if self.isolated else WarmKernel()
+            with self.lock:
+                self.kernels.append(self.local.kernel)
+        return self.local.kernel
+
+    def run(self, path: Path, out: Path) -> Outcome:
+        return run_one(path, out, kernel=self.kernel())
+
+    def interrupt(self) -> None:
+        for kernel in self.kernels:
+            getattr(kernel, "interrupt", lambda: None)()
+
+    def close(self) -> None:
+        for kernel in self.kernels:
+            kernel.close()
+
+
+def _run_local(paths, out, jobs, isolated, report: Callable[[Outcome], None]) -> list[Outcome]:
+    workers = _Workers(isolated)
+    outcomes = []
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="samverkan")
+    try:
+        futures = [pool.submit(workers.run, path, out) for path in paths]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            report(outcomes[-1])
+    except KeyboardInterrupt:
+        workers.interrupt()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
+    return outcomes
+
+
+_WORKER_KERNEL: dict = {}
+
+
+def dask_task(path: str, out: str, isolated: bool) -> dict:
+    """The task a dask worker runs: one förbund, in that worker's warm kernel unless ``isolated``."""
+    if isolated:
+        return asdict(run_one(path, out))
+    with _WORKER_LOCK:
+        if threading.get_ident() not in _WORKER_KERNEL:
+            kernel = _WORKER_KERNEL[threading.get_ident()] = WarmKernel()
+            atexit.register(kernel.close)
+        kernel = _WORKER_KERNEL[threading.get_ident()]
+    return asdict(run_one(path, out, kernel=kernel))
+
+
+_WORKER_LOCK = threading.Lock()
+
+
+def _run_dask(paths, out, isolated, scheduler, report: Callable[[Outcome], None]) -> list[Outcome]:
+    from distributed import Client, as_completed as dask_completed
+
+    client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
+    try:
+        futures = [client.submit(dask_task, str(p), str(out), isolated, pure=False) for p in paths]
+        outcomes = []
+        for future in dask_completed(futures):
+            outcomes.append(Outcome(**future.result()))
+            report(outcomes[-1])
+        return outcomes
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+# ------------------------------------------------------------------ after the förbund
+
+
+def write_manifest(out: Path, outcomes: list[Outcome], settings: dict) -> Path:
+    """``out/run.json``: settings and one entry per förbund (sorted by id), written atomically."""
+    content = {**settings, "forbund": [asdict(o) for o in sorted(outcomes, key=lambda o: o.forbund)]}
+    target = out / "run.json"
+    temporary = out / ".run.json.tmp"
+    temporary.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    temporary.replace(target)
+    return target
+
+
+STATUS_TEXT = {"ok": "klar", "failed": "misslyckades", "invalid": "ogiltig params-fil", "skipped": "oförändrad"}
+
+
+def write_index(out: Path, outcomes: list[Outcome], overview: bool) -> Path:
+    """``out/index.html``: every förbund's report with its status (and the overview, if made)."""
+    rows = []
+    for o in sorted(outcomes, key=lambda o: o.forbund):
+        report = out / o.forbund / "report.html"
+        link = (f'<a href="{html.escape(o.forbund)}/report.html">{html.escape(o.forbund)}</a>' if report.exists()
+                else html.escape(o.forbund))
+        detail = html.escape(o.error or "")
+        rows.append(f"<tr><td>{link}</td><td>{STATUS_TEXT[o.status]}</td><td>{o.seconds:.1f} s</td>"
+                    f"<td>{detail}</td></tr>")
+    overview_link = '<p><a href="overview.html">Översikt över alla förbund</a></p>' if overview else ""
+    page = (
+        "<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'><title>Samverkansrapporter</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em .8em;text-align:left}"
+        "tr:nth-child(even){background:#f3f3f3}</style></head><body><h1>Samverkansrapporter</h1>"
+        f"{overview_link}<table><tr><th>Förbund</th><th>Status</th><th>Tid</th><th>Fel</th></tr>"
+        + "".join(rows) + f"</table><p>Skapad {_dt.datetime.now().isoformat(timespec='seconds')}.</p></body></html>"
+    )
+    target = out / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def run_overview(out: Path) -> Path | None:
+    """Execute ``notebooks/overview.ipynb`` over the reports in ``out`` and write ``out/overview.html``."""
+    if not OVERVIEW_NOTEBOOK.exists() or not list(out.glob("*/results.json")):
+        return None
+    executed = out / "overview.ipynb"
+    FreshKernel().execute(OVERVIEW_NOTEBOOK, executed, {"reports_dir": str(out.resolve()),
+                                                        "output_dir": str((out / "overview").resolve())},
+                          OVERVIEW_NOTEBOOK.parent)
+    return to_html(executed, out / "overview.html", "Översikt över förbunden")
+
+
+# ------------------------------------------------------------------ the batch
+
+
+def run_batch(
+    paths: Sequence[str | Path] | None,
+    out: str | Path,
+    *,
+    jobs: int = 2,
+    isolated: bool = False,
+    resume: bool = False,
+    executor: str = "local",
+    scheduler=None,
+    progress: bool = True,
+    overview: bool = True,
+) -> list[Outcome]:
+    """Run every förbund's report; see the module docstring.
+
+    Returns
+    -------
+    list of Outcome
+        One per params file: ``forbund, params, status`` (``ok``, ``failed``,
+        ``invalid``, ``skipped``), ``seconds, failing_cell, error``.
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor={executor!r} is not allowed; expected one of {EXECUTORS}")
+    if executor == "dask" and scheduler is None:
+        raise ValueError("executor='dask' needs scheduler=ADDRESS (or a distributed.Client)")
+    if jobs < 1:
+        raise ValueError(f"jobs={jobs!r} must be at least 1")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [Path(p) for p in (paths or params_paths(PARAMS_DIR))]
+    valid, outcomes = validate_all(paths)
+    if resume:
+        skipped = [p for p in valid if up_to_date(p, out)]
+        outcomes += [Outcome(_forbund_id(p), str(p), "skipped") for p in skipped]
+        valid = [p for p in valid if p not in skipped]
+    started = _dt.datetime.now().isoformat(timespec="seconds")
+    bar = _Bar(len(paths), progress, initial=len(outcomes), failed=sum(o.status == "invalid" for o in outcomes))
+    try:
+        if executor == "dask":
+            outcomes += _run_dask(valid, out, isolated, scheduler, bar)
+        else:
+            outcomes += _run_local(valid, out, jobs, isolated, bar)
+    finally:
+        bar.close()
+    made = run_overview(out) if overview else None
+    settings = {"started": started, "finished": _dt.datetime.now().isoformat(timespec="seconds"),
+                "mode": "isolated" if isolated else "warm", "executor": executor, "jobs": jobs}
+    write_manifest(out, outcomes, settings)
+    write_index(out, outcomes, made is not None)
+    return outcomes
+
+
+class _Bar:
+    """Progress: förbund done / total and failures so far (tqdm)."""
+
+    def __init__(self, total: int, enabled: bool, initial: int, failed: int):
+        from tqdm import tqdm
+
+        self.failed = failed
+        self.tqdm = tqdm(total=total, initial=initial, disable=not enabled, unit="förbund", desc="rapporter")
+        self.tqdm.set_postfix(fel=self.failed)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.failed += outcome.status != "ok"
+        self.tqdm.set_postfix(fel=self.failed, senast=outcome.forbund)
+        self.tqdm.update(1)
+
+    def close(self) -> None:
+        self.tqdm.close()
