@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml requirements.lock
 test: install
 	$(BIN)/python -m pytest
 
-# Every förbund in params/ on the sample data, into reports/<förbund>/.
+# Every förbund in params/ on the sample data: reports/<förbund>/, reports/index.html, reports/overview.html.
 report: install
-	$(BIN)/samverkan report params/*.yaml --out reports
+	$(BIN)/samverkan run params/*.yaml --out reports --jobs 2
 
 lab: install
 	$(BIN)/jupyter lab notebooks/
