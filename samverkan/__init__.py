@@ -9,11 +9,12 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import instrument, plots, reproduce, suppress
+from . import instrument, overview, plots, reproduce, suppress
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
 from .config import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .describe import describe_test
+from .overview import collect_results, collection_summary, display_funnel_table, funnel_table, outside_limits, write_overview
 from .report import ForbundReport, build_report, display_table, swedish
 from .models import ordinal_model
 from .planning import min_detectable_difference, sample_size
@@ -75,6 +76,8 @@ __all__ = [
     "analysis_population",
     "baseline_sample",
     "build_report",
+    "collect_results",
+    "collection_summary",
     "compare",
     "compare_items",
     "compare_surveys",
@@ -82,10 +85,12 @@ __all__ = [
     "concat",
     "DataError",
     "describe_test",
+    "display_funnel_table",
     "display_table",
     "distribution",
     "drop_small_groups",
     "ForbundReport",
+    "funnel_table",
     "instrument",
     "is_small",
     "load",
@@ -93,6 +98,8 @@ __all__ = [
     "load_params",
     "min_detectable_difference",
     "ordinal_model",
+    "outside_limits",
+    "overview",
     "Params",
     "PARAMS_KEYS",
     "params_paths",
@@ -115,4 +122,5 @@ __all__ = [
     "suppression_log",
     "swedish",
     "validate_params",
+    "write_overview",
 ]

@@ -238,9 +238,33 @@ def test_funnel_limits_and_outliers():
     pooled = (50 + 200 + 450 + 45) / (100 + 400 + 900 + 50)
     assert_allclose([line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "-"], [100 * pooled])
     assert [t.get_text() for t in ax.texts if t.get_text() == "udda"] == ["udda"]  # 90 % of 50 is far out
-    assert any(t.get_text() == "1 grupp med färre än 5 svar visas inte" for t in ax.texts)
+    assert any(t.get_text() == "Visas inte (färre än 5 svar): liten" for t in ax.texts)
+    assert not any(t.get_text() in {"a", "b", "c"} for t in ax.texts)  # inside the limits: not named
+    colours = ax.collections[0].get_facecolors()
+    assert_allclose(colours[3], matplotlib.colors.to_rgba(plots.FUNNEL_OUTSIDE_998))
+    assert_allclose(colours[0], matplotlib.colors.to_rgba(plots.FUNNEL_INSIDE))
     low, high_limit = plots.funnel_limits(pooled, [100], coverage=0.998)
     half = 3.090232306167813 * np.sqrt(pooled * (1 - pooled) / 100)
     assert_allclose([low[0], high_limit[0]], [pooled - half, pooled + half])
     with pytest.raises(ValueError, match="coverage"):
         plots.funnel_limits(0.5, [10], coverage=95)
+
+
+def test_funnel_without_n_high_marks_95_outliers_and_refuses_repeated_groups():
+    n = np.array([400, 400, 400, 400])
+    share = np.array([0.5, 0.5, 0.5, 0.57])  # pooled 0.5175: 0.57 is outside 95 % (± 0.049), not 99.8 % (± 0.077)
+    scores = pd.DataFrame({"item": "synsatt", "name": ["A", "B", "C", "D"], "n": n, "share_high": share})
+    ax = plots.funnel(scores, group="name")
+    assert_allclose(ax.collections[0].get_facecolors()[3], matplotlib.colors.to_rgba(plots.FUNNEL_OUTSIDE_95))
+    assert [t.get_text() for t in ax.texts] == ["D"]
+    assert [h.get_label() for h in ax.get_legend().legend_handles][-2:] == ["inom gränserna", "utanför 95 %"]
+    with pytest.raises(ValueError, match="several rows of item 'synsatt' for name \\['A'\\]"):
+        plots.funnel(pd.concat([scores, scores.iloc[[0]]]), group="name")
+
+
+def test_funnel_with_nothing_to_show_says_so():
+    scores = pd.DataFrame({"item": "synsatt", "forbund": ["a", "b"], "n": [3, 4], "share_high": [0.5, 1.0]})
+    ax = plots.funnel(scores)
+    texts = [t.get_text() for t in ax.texts]
+    assert "Ingen grupp har minst 5 svar" in texts and "Visas inte (färre än 5 svar): a, b" in texts
+    assert not ax.collections

@@ -1,0 +1,517 @@
+"""The cross-förbund overview: every förbund's ``results.json`` collected, and funnel plots of the indicators.
+
+``samverkan report`` (or ``samverkan run``) writes ``DIR/<förbund>/results.json`` for each
+förbund; :func:`collect_results` stacks them into one scores table and one tests table.
+:func:`funnel_table` then sets each förbund's share of high values beside the control
+limits of a funnel plot (Spiegelhalter 2005), and :func:`outside_limits` lists the
+förbund outside them. ``notebooks/overview.ipynb`` is a heading plus one call per cell
+on these functions and :func:`samverkan.plots.funnel`.
+
+The overview is **not a league table**: förbund are never ranked. A funnel plot asks
+only whether a förbund's share differs from the shared level by more than chance
+would allow for its number of answers; tables are sorted by item and förbund name.
+
+Everything here is an aggregate read from the published ``results.json`` files; a
+förbund with fewer than ``min_n`` answers to an item is left out of that item's funnel
+and named in a note, never shown with its count.
+
+Examples
+--------
+>>> import pandas as pd
+>>> scores = pd.DataFrame({
+...     "forbund": ["a", "b", "c"], "name": ["A-förbundet", "B-förbundet", "C-förbundet"], "wave": "2019",
+...     "survey": "operativ", "level": "respondent", "region": "Alla", "item": "lyssnar",
+...     "n": [100, 400, 3], "share_high": [0.9, 0.6, 1.0], "suppressed": False})
+>>> table = funnel_table(scores, item="lyssnar")
+>>> table[["forbund", "n", "share_high", "outside_95", "outside_998"]].values.tolist()
+[['a', 100, 0.9, True, True], ['b', 400, 0.6, True, False], ['c', <NA>, nan, <NA>, <NA>]]
+>>> round(float(table["pooled"].iloc[0]), 3)  # (0.9·100 + 0.6·400) / 500; C (n = 3) is left out
+0.66
+>>> outside_limits(scores, items="lyssnar")[["name", "direction"]].values.tolist()
+[['A-förbundet', 'över'], ['B-förbundet', 'under']]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import instrument, plots
+from .report import Markdown, display_table, swedish
+from .scores import check_choice
+from .suppress import LEVELS, check_min_n
+
+#: z of the two-sided 95 % control limits (``qnorm(0.975)``), as in Spiegelhalter (2005).
+Z_95 = 1.959964
+#: z of the two-sided 99,8 % control limits (``qnorm(0.999)``).
+Z_998 = 3.090232
+#: The table of ``results.json`` that holds the staff indicators at respondent level
+#: (:meth:`samverkan.ForbundReport.detectable`); the others are ``<survey>_<item>``
+#: item tables at unit level (:meth:`samverkan.ForbundReport.item_table`).
+RESPONDENT_TABLE = "pavisbar"
+RESULTS_KEYS = ("forbund", "name", "wave", "scores", "tests")
+FORBUND_COLUMNS = ["forbund", "name", "wave", "baseline_wave", "min_n", "alpha", "p_adjust", "folder"]
+SCORES_FRONT = ["forbund", "name", "wave", "table", "survey", "level", "item", "region"]
+SCORES_EMPTY = [*SCORES_FRONT, "n", "n_missing", "mean", "share_high", "share_high_ci_low", "share_high_ci_high",
+                "suppressed", "suppression_note"]
+TESTS_EMPTY = ["forbund", "name", "wave", "item", "comparison", "group", "reference", "n", "n_reference", "test",
+               "statistic", "df", "pvalue", "pvalue_adjusted", "effect_size", "effect_size_name", "ci_low",
+               "ci_high", "note", "suppressed", "suppression_note"]
+FUNNEL_COLUMNS = [
+    "forbund", "name", "wave", "survey", "level", "item", "n", "share_high", "pooled", "limit_95_low",
+    "limit_95_high", "limit_998_low", "limit_998_high", "outside_95", "outside_998", "suppressed",
+    "suppression_note",
+]
+LIMIT_COLUMNS = ["pooled", "limit_95_low", "limit_95_high", "limit_998_low", "limit_998_high"]
+SWEDISH = {
+    "name": "Förbund", "pooled": "Sammanvägd andel", "limit_95_low": "95 %-gräns, nedre",
+    "limit_95_high": "95 %-gräns, övre", "limit_998_low": "99,8 %-gräns, nedre",
+    "limit_998_high": "99,8 %-gräns, övre", "outside_95": "Utanför 95 %", "outside_998": "Utanför 99,8 %",
+    "direction": "Riktning",
+}
+_SWEDISH_LETTERS = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "è": "e",
+                                  "ü": "y"})
+
+
+# ------------------------------------------------------------------ collecting
+
+
+def collect_results(reports_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
+    """Read every ``<förbund>/results.json`` under ``reports_dir`` and stack them.
+
+    Folders without a ``results.json`` (and hidden folders) are skipped. A file that
+    cannot be read — not JSON, or without the keys a report writes — is reported in
+    ``problems`` (and by a warning) and left out; it never stops the others.
+
+    Parameters
+    ----------
+    reports_dir
+        The ``--out`` folder of ``samverkan report`` / ``samverkan run``: one subfolder
+        per förbund.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``"scores"``: one row per förbund × table × item × group: ``forbund, name, wave,
+        table`` (the report table it came from), ``survey`` (``operativ`` /
+        ``chefsgrupp``), ``level`` (``"unit"``: item tables, one answer per respondent
+        and kommun or Mysam group; ``"respondent"``: each respondent once), ``item``,
+        ``region`` (``"Alla"`` for the förbund as a whole), then the report's columns
+        (``n, n_missing, mean, share_high, share_high_ci_low, share_high_ci_high``, …),
+        ``suppressed`` (bool: ``n`` missing or the row was suppressed in the report) and
+        ``suppression_note``.
+        ``"tests"``: every test of every report, ``forbund, name, wave`` first, then the
+        report's test columns.
+        ``"forbund"``: one row per förbund collected: ``forbund, name, wave,
+        baseline_wave, min_n, alpha, p_adjust, folder``.
+        ``"problems"``: ``folder, problem`` (Swedish), one row per file left out.
+
+    Raises
+    ------
+    ValueError
+        If ``reports_dir`` is not a folder.
+    """
+    root = Path(reports_dir)
+    if not root.is_dir():
+        raise ValueError(f"reports_dir={str(reports_dir)!r} is not a folder; expected the --out folder of "
+                         "'samverkan report' or 'samverkan run' (one subfolder per förbund with results.json)")
+    contents, frames, problems = [], [], []
+    for path in sorted(root.glob("*/results.json")):
+        if path.parent.name.startswith("."):
+            continue
+        try:
+            content = read_results(path)
+            if content["forbund"] in {c["forbund"] for c in contents}:
+                raise ValueError(f"förbundet {content['forbund']!r} finns redan i en annan mapp")
+            frames.append((_scores_frame(content), _tests_frame(content)))
+        except (ValueError, KeyError, TypeError) as error:
+            unknown = f"okänt format ({type(error).__name__}: {error})"
+            problem = str(error) if isinstance(error, ValueError) else unknown
+            problems.append({"folder": path.parent.name, "problem": problem})
+            continue
+        contents.append({**content, "folder": path.parent.name})
+    if problems:
+        warnings.warn("results.json som inte kunde läsas och inte ingår: "
+                      + "; ".join(f"{p['folder']}: {p['problem']}" for p in problems), stacklevel=2)
+    return {
+        "scores": _stack([s for s, _ in frames], SCORES_FRONT, SCORES_EMPTY),
+        "tests": _stack([t for _, t in frames], ["forbund", "name", "wave"], TESTS_EMPTY),
+        "forbund": pd.DataFrame([{k: c.get(k) for k in FORBUND_COLUMNS} for c in contents], columns=FORBUND_COLUMNS),
+        "problems": pd.DataFrame(problems, columns=["folder", "problem"]),
+    }
+
+
+def read_results(path: str | os.PathLike) -> dict:
+    """One ``results.json`` as a dict; ``ValueError`` (Swedish message) if it is not a report's results."""
+    try:
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"results.json är inte UTF-8-text ({error.reason})") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"results.json är ingen giltig JSON (rad {error.lineno}, kolumn {error.colno}: "
+                         f"{error.msg})") from None
+    if not isinstance(content, dict):
+        raise ValueError(f"results.json innehåller {type(content).__name__}, inte en rapports resultat")
+    missing = [k for k in RESULTS_KEYS if k not in content]
+    if missing:
+        raise ValueError(f"results.json saknar {', '.join(missing)}")
+    if not isinstance(content["scores"], list) or not isinstance(content["tests"], list):
+        raise ValueError("results.json: scores och tests ska vara listor")
+    return content
+
+
+def _table_kind(table: str) -> tuple[str | None, str | None]:
+    """``(survey, level)`` of a results table name: ``pavisbar`` or ``<survey>_<item>``."""
+    if table == RESPONDENT_TABLE:
+        return "operativ", "respondent"
+    survey = str(table).partition("_")[0]
+    return (survey, "unit") if survey in instrument.survey_names() else (None, None)
+
+
+def _scores_frame(content: dict) -> pd.DataFrame:
+    table = pd.DataFrame.from_records(content["scores"])
+    if table.empty:
+        return pd.DataFrame()
+    table = table.assign(forbund=content["forbund"], name=content["name"], wave=str(content["wave"]))
+    kinds = [_table_kind(t) for t in table["table"]]
+    table["survey"] = [k[0] for k in kinds]
+    table["level"] = [k[1] for k in kinds]
+    table["region"] = table["region"].fillna("Alla") if "region" in table else "Alla"
+    note = table["suppression_note"].fillna("").astype(str) if "suppression_note" in table else ""
+    table["n"] = pd.to_numeric(table["n"]).astype("Int64")
+    table["suppressed"] = (table["n"].isna() | (note != "")).to_numpy(dtype=bool)
+    table["suppression_note"] = note
+    return table
+
+
+def _tests_frame(content: dict) -> pd.DataFrame:
+    table = pd.DataFrame.from_records(content["tests"])
+    if table.empty:
+        return pd.DataFrame()
+    return table.assign(forbund=content["forbund"], name=content["name"], wave=str(content["wave"]))
+
+
+def _stack(frames: list[pd.DataFrame], front: list[str], empty: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=empty)
+    table = pd.concat(frames, ignore_index=True)
+    for column in ("n", "n_missing", "n_reference"):
+        if column in table:
+            table[column] = pd.to_numeric(table[column]).astype("Int64")
+    return table[[*front, *[c for c in table.columns if c not in front]]]
+
+
+def collection_summary(results: dict[str, pd.DataFrame]) -> Markdown:
+    """What was collected, in Swedish: how many förbund, which waves, and the files that could not be read."""
+    from . import __version__
+
+    forbund, problems = results["forbund"], results["problems"]
+    waves = forbund["wave"].astype(str).value_counts().sort_index()
+    wave_text = ", ".join(f"{w} ({c} förbund)" for w, c in waves.items()) if len(waves) > 1 else \
+        (f"mätning {waves.index[0]}" if len(waves) else "ingen mätning")
+    lines = [f"**{len(forbund)} förbund** i översikten ({wave_text}); samverkan {__version__}, "
+             f"körd {_dt.date.today().isoformat()}."]
+    if len(waves) > 1:
+        lines.append("Förbunden kommer från olika mätningar; jämför helst förbund från samma mätning.")
+    if len(forbund):
+        lines.append("Förbunden: " + ", ".join(sorted(forbund["name"].astype(str), key=swedish_sort_key)) + ".")
+    if len(problems):
+        lines += ["", "Kunde inte läsas och ingår inte:", "",
+                  *[f"- `{row.folder}`: {row.problem}" for row in problems.itertuples()]]
+    return Markdown("\n".join(lines))
+
+
+# ------------------------------------------------------------------ funnel
+
+
+def control_limits(pooled: float, n, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits of a share for ``n`` answers: ``pooled ± z √(pooled (1 − pooled) / n)``, clipped to [0, 1].
+
+    Examples
+    --------
+    >>> low, high = control_limits(0.5, [100], Z_95)
+    >>> round(float(low[0]), 4), round(float(high[0]), 4)
+    (0.402, 0.598)
+    """
+    if not 0 <= pooled <= 1:
+        raise ValueError(f"pooled={pooled!r} must be a share between 0 and 1")
+    n = np.asarray(n, dtype=float)
+    half = z * np.sqrt(pooled * (1 - pooled) / n)
+    return np.clip(pooled - half, 0, 1), np.clip(pooled + half, 0, 1)
+
+
+def pooled_share(n, share_high) -> float:
+    """The shared level of a funnel: ``Σ n·share / Σ n`` (= Σ n_high / Σ n), NaN without answers."""
+    n = np.asarray(n, dtype=float)
+    total = n.sum()
+    return float((n * np.asarray(share_high, dtype=float)).sum() / total) if total > 0 else float("nan")
+
+
+def _overall_rows(scores: pd.DataFrame, *, item: str, survey: str, level: str) -> pd.DataFrame:
+    """Each förbund's overall row ("Alla") for ``item`` at ``level``; ``ValueError`` for a bad argument."""
+    check_choice("survey", survey, instrument.survey_names())
+    check_choice("level", level, LEVELS)
+    scored = [i.id for i in instrument.survey(survey).items if i.is_scored]
+    check_choice("item", item, scored)
+    if survey != "operativ" and level == "respondent":
+        raise ValueError(f"level='respondent' is only in results.json for survey='operativ'; use level='unit' "
+                         f"for survey={survey!r}")
+    missing = [c for c in ["forbund", "name", "survey", "level", "region", "item", "n", "share_high"]
+               if c not in scores.columns]
+    if missing:
+        raise ValueError(f"scores lacks the columns {missing}; pass collect_results(...)['scores']")
+    rows = scores[(scores["survey"] == survey).to_numpy() & (scores["level"] == level).to_numpy()
+                  & (scores["region"] == "Alla").to_numpy() & (scores["item"] == item).to_numpy()]
+    if rows["forbund"].duplicated().any():
+        twice = sorted(rows.loc[rows["forbund"].duplicated(), "forbund"].astype(str).unique())
+        raise ValueError(f"scores holds several overall rows of item {item!r} for förbund {twice}")
+    return rows
+
+
+def funnel_table(
+    scores: pd.DataFrame,
+    *,
+    item: str,
+    survey: str = "operativ",
+    level: str = "respondent",
+    min_n: int = 5,
+) -> pd.DataFrame:
+    """Each förbund's share of high values on one item beside the funnel plot's control limits.
+
+    The method is the funnel plot for institutional comparison (Spiegelhalter, D. J.
+    2005, "Funnel plots for comparing institutional performance", *Statistics in
+    Medicine* 24: 1185–1202). Each förbund's share ``p_i`` of high values among its
+    ``n_i`` answers is compared with the pooled share of all förbund shown,
+    ``p = Σ n_i p_i / Σ n_i``. If every förbund had the true share ``p``, ``p_i`` would
+    lie within ``p ± z √(p (1 − p) / n_i)`` (binomial, normal approximation; clipped
+    to [0, 1]) with probability 95 % for ``z`` = 1,959964 and 99,8 % for ``z`` =
+    3,090232. The limits narrow as ``n`` grows — the funnel. A förbund outside the 95 %
+    limits differs more than chance would usually allow (about 1 in 20 förbund lands
+    there by chance alone); outside 99,8 % (1 in 500) it very probably differs. The
+    limits are not adjusted for overdispersion: if many förbund fall outside, the
+    förbund differ in ways a single shared level does not describe.
+
+    This is not a ranking: the position of a förbund inside the funnel says nothing, and
+    the table is sorted by förbund name.
+
+    Parameters
+    ----------
+    scores
+        ``collect_results(...)["scores"]``.
+    item
+        The item id, e.g. ``"lyssnar"``.
+    survey
+        ``"operativ"`` (staff) or ``"chefsgrupp"`` (managers).
+    level
+        ``"respondent"`` (default: each respondent counted once, as the binomial limits
+        assume; staff only) or ``"unit"`` (the "Alla" row of each report's item table,
+        where a respondent answering for several kommuner counts once per kommun).
+    min_n
+        Förbund with fewer answers are left out of the funnel (and of the pooled share)
+        and marked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per förbund, sorted by name: ``forbund, name, wave, survey, level,
+        item, n`` (``Int64``), ``share_high``, ``pooled``, ``limit_95_low,
+        limit_95_high, limit_998_low, limit_998_high`` (the limits at this förbund's
+        ``n``), ``outside_95, outside_998`` (nullable bool), ``suppressed`` (bool),
+        ``suppression_note``. On suppressed rows ``n``, ``share_high``, the limits and
+        the ``outside`` flags are missing.
+    """
+    min_n = check_min_n(min_n)
+    rows = _overall_rows(scores, item=item, survey=survey, level=level)
+    n = pd.to_numeric(rows["n"]).astype("Int64")
+    share = pd.to_numeric(rows["share_high"]).astype(float)
+    flagged = rows["suppressed"].fillna(False).to_numpy(dtype=bool) if "suppressed" in rows else False
+    small = flagged | n.isna().to_numpy() | (n.fillna(0) < min_n).to_numpy() | share.isna().to_numpy()
+    n_shown, share_shown = n.to_numpy(dtype=float, na_value=np.nan)[~small], share.to_numpy()[~small]
+    pooled = pooled_share(n_shown, share_shown)
+    table = pd.DataFrame({
+        "forbund": rows["forbund"].to_numpy(), "name": rows["name"].to_numpy(),
+        "wave": rows["wave"].astype(str).to_numpy() if "wave" in rows else "",
+        "survey": survey, "level": level, "item": item,
+        "n": n.where(~small).to_numpy(), "share_high": np.where(small, np.nan, share),
+        "pooled": np.where(small, np.nan, pooled),
+    })
+    table["n"] = table["n"].astype("Int64")
+    for label, z in [("95", Z_95), ("998", Z_998)]:
+        _add_limits(table, label, pooled, n_shown, z, small)
+    table["suppressed"] = small
+    table["suppression_note"] = np.where(small, f"färre än {min_n} svar: visas inte i trattdiagrammet", "")
+    return _by_name(table)[FUNNEL_COLUMNS]
+
+
+def _add_limits(table: pd.DataFrame, label: str, pooled: float, n_shown: np.ndarray, z: float,
+                small: np.ndarray) -> None:
+    """Add ``limit_<label>_low``, ``limit_<label>_high`` and ``outside_<label>`` (missing on small rows)."""
+    low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    if not np.isnan(pooled):
+        low[~small], high[~small] = control_limits(pooled, n_shown, z)
+    table[f"limit_{label}_low"], table[f"limit_{label}_high"] = low, high
+    outside = (table["share_high"] < low) | (table["share_high"] > high)
+    table[f"outside_{label}"] = pd.array(np.where(small, None, outside), dtype="boolean")
+
+
+def outside_limits(
+    scores: pd.DataFrame,
+    *,
+    items: str | Sequence[str] | None = None,
+    survey: str = "operativ",
+    level: str = "respondent",
+    min_n: int = 5,
+) -> pd.DataFrame:
+    """The förbund × item rows outside the 95 % or the 99,8 % control limits (:func:`funnel_table`).
+
+    Sorted by item (in questionnaire order) and förbund name — never by share: this is
+    not a ranking. With many förbund and items, some rows lie outside the 95 % limits
+    by chance alone (about 1 in 20); those outside 99,8 % are the ones to look into.
+
+    Parameters
+    ----------
+    scores
+        ``collect_results(...)["scores"]``.
+    items
+        Item ids; default the survey's indicator items.
+    survey, level, min_n
+        As :func:`funnel_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`funnel_table` columns of the rows outside either limit, plus
+        ``direction``: ``"över"`` (share above the upper limit) or ``"under"``.
+    """
+    if items is None:
+        items = [i.id for i in instrument.survey(survey).indicator_items]
+    items = [items] if isinstance(items, str) else list(items)
+    tables = [funnel_table(scores, item=i, survey=survey, level=level, min_n=min_n) for i in items]
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=FUNNEL_COLUMNS)
+    table = table[table["outside_95"].fillna(False).to_numpy(dtype=bool)].copy()
+    table["direction"] = np.where(table["share_high"] > table["pooled"], "över", "under")
+    order = {item_id: k for k, item_id in enumerate(items)}
+    table = table.assign(_item=table["item"].map(order), _name=table["name"].map(swedish_sort_key))
+    return table.sort_values(["_item", "_name", "forbund"], kind="stable").drop(columns=["_item", "_name"]) \
+        .reset_index(drop=True)
+
+
+def swedish_sort_key(text) -> str:
+    """A sort key that puts å, ä, ö after z, as in Swedish (``sorted(names, key=swedish_sort_key)``)."""
+    return str(text).casefold().translate(_SWEDISH_LETTERS)
+
+
+def _by_name(table: pd.DataFrame) -> pd.DataFrame:
+    keys = table["name"].map(swedish_sort_key)
+    return table.assign(_name=keys).sort_values(["_name", "forbund"], kind="stable").drop(columns="_name") \
+        .reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ display and outputs
+
+
+def display_funnel_table(table: pd.DataFrame, *, empty_text: str = "Inga förbund att visa."):
+    """A :func:`funnel_table` or :func:`outside_limits` table as readers see it (Swedish, percent, "–").
+
+    Returns a pandas ``Styler`` (:func:`samverkan.display_table`), or ``empty_text`` as
+    Markdown when the table has no rows.
+    """
+    if table.empty:
+        return Markdown(empty_text)
+    order = ["item", "name", "wave", "n", "share_high", "direction", "outside_95", "outside_998", *LIMIT_COLUMNS]
+    notes = ["suppression_note"] if "suppression_note" in table and (table["suppression_note"] != "").any() else []
+    shown = table[[c for c in order if c in table.columns] + notes].copy()
+    for column in LIMIT_COLUMNS:
+        if column in shown:
+            shown[column] = [None if pd.isna(v) else f"{100 * v:.1f} %".replace(".", ",") for v in shown[column]]
+    return display_table(shown.rename(columns=SWEDISH))
+
+
+def _swedish_headers(table: pd.DataFrame) -> pd.DataFrame:
+    return swedish(table.rename(columns={**SWEDISH, "forbund": "Förbund (id)", "folder": "Mapp",
+                                         "problem": "Problem", "baseline_wave": "Tidigare mätning",
+                                         "min_n": "Minsta antal", "alpha": "Signifikansnivå",
+                                         "p_adjust": "Korrektion", "table": "Tabell i rapporten",
+                                         "level": "Nivå"}))
+
+
+def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    temporary = path.with_name(f".{path.name}.tmp")
+    with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            _swedish_headers(table.astype(object).where(table.notna(), None)).to_excel(
+                writer, sheet_name=name, index=False)
+        writer.book.properties.creator = "samverkan"
+    temporary.replace(path)
+    return path
+
+
+def _write_funnel_png(path: Path, table: pd.DataFrame, item: str, min_n: int) -> Path:
+    figure, ax = plt.subplots(figsize=(8, 5))
+    try:
+        plots.funnel(table, item=item, group="name", ax=ax, min_n=min_n)
+        figure.savefig(path, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    finally:
+        plt.close(figure)
+    return path
+
+
+def write_overview(
+    results: dict[str, pd.DataFrame],
+    output_dir: str | os.PathLike,
+    *,
+    items: Sequence[str] | None = None,
+    level: str = "respondent",
+    min_n: int = 5,
+) -> list[Path]:
+    """Write the overview's tables and funnel plots into ``output_dir`` (``""``: write nothing).
+
+    ``output_dir/tables.xlsx`` (Swedish headers, unrounded numbers) holds the sheets
+    ``forbund`` (the förbund collected), ``tratt`` (:func:`funnel_table` of every item),
+    ``utanfor_granserna`` (:func:`outside_limits`), ``test`` (every förbund's tests) and
+    ``problem`` (files that could not be read); ``output_dir/figures/funnel_operativ_<item>.png``
+    holds one funnel plot per item (:func:`samverkan.plots.funnel`). Staff survey only.
+
+    Parameters
+    ----------
+    results
+        :func:`collect_results` output.
+    output_dir
+        Folder to write into (created); ``""`` writes nothing.
+    items
+        Item ids; default the staff indicator items.
+    level, min_n
+        As :func:`funnel_table`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    if not str(output_dir):
+        return []
+    folder = Path(output_dir)
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    items = list(items) if items is not None else [i.id for i in instrument.survey("operativ").indicator_items]
+    funnels = {i: funnel_table(results["scores"], item=i, level=level, min_n=min_n) for i in items}
+    sheets = {
+        "forbund": results["forbund"],
+        "tratt": pd.concat(funnels.values(), ignore_index=True) if funnels else pd.DataFrame(columns=FUNNEL_COLUMNS),
+        "utanfor_granserna": outside_limits(results["scores"], items=items, level=level, min_n=min_n),
+        "test": results["tests"],
+        "problem": results["problems"],
+    }
+    written = [_write_workbook(folder / "tables.xlsx", sheets)]
+    for item_id, table in funnels.items():
+        written.append(_write_funnel_png(folder / "figures" / f"funnel_operativ_{item_id}.png", table, item_id,
+                                         min_n))
+    return written
