@@ -56,6 +56,18 @@ def cmd_synth(args: argparse.Namespace) -> int:
     """Write seeded synthetic sample exports."""
     from . import synth
 
+    if args.seed is not None and args.fictional is None:
+        print("--seed gäller bara med --fictional", file=sys.stderr)
+        return 2
+    if args.fictional is not None:
+        seed = synth.FICTIONAL_SEED if args.seed is None else args.seed
+        try:
+            params = synth.write_fictional(args.fictional, args.out, seed=seed)
+        except ValueError as error:
+            print(f"fel: {error}", file=sys.stderr)
+            return 2
+        print(f"{len(params)} fiktiva förbund skrivna: params i {args.out / 'params'}, data i {args.out / 'data'}")
+        return 0
     if args.all:
         paths = synth.write_all(args.out)
     else:
@@ -142,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     which = synth.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="alla specar i data/sample/specs/")
     which.add_argument("--spec", nargs="+", help="en eller flera spec-filer")
+    which.add_argument("--fictional", type=int, metavar="N", help="N fiktiva förbund: OUT/data/ och OUT/params/")
     synth.add_argument("--out", required=True, type=Path, help="mapp att skriva till")
+    synth.add_argument("--seed", type=int, help="seed för --fictional (standard 2026)")
     synth.set_defaults(func=cmd_synth)
     return parser
 
