@@ -22,6 +22,7 @@ import atexit
 import datetime as _dt
 import html
 import json
+import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -145,11 +146,21 @@ def _run_local(paths, out, jobs, isolated, report: Callable[[Outcome], None]) ->
     except KeyboardInterrupt:
         workers.interrupt()
         pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
+        remove_temporaries(out)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         workers.close()
     return outcomes
+
+
+def remove_temporaries(out: Path) -> list[Path]:
+    """Remove unfinished reports' temporary folders (``out/.<forbund>.tmp-*``) after an interruption."""
+    leftovers = [p for p in Path(out).glob(".*.tmp-*") if p.is_dir()]
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    return leftovers
 
 
 _WORKER_KERNEL: dict = {}
