@@ -93,9 +93,10 @@ def run_report(params_path: str | Path, out: str | Path, *, kernel=None, noteboo
     """
     params = load_params(params_path)
     kernel = kernel or FreshKernel()
-    out = Path(out)
+    out = Path(out).resolve()  # the kernel runs in notebooks/: it must get absolute paths
     out.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{params.forbund}.tmp-", dir=out))
+    temporary.chmod(0o755)
     executed = temporary / "report.ipynb"
     try:
         try:

@@ -144,8 +144,12 @@ def test_the_small_region_cannot_be_worked_out_from_the_totals(reports):
 # ------------------------------------------------------------------ reproducibility, failures, params
 
 
-def test_same_forbund_twice_gives_identical_results(reports, tmp_path):
-    again = publish.run_report(PARAMS / "fjallmarken.yaml", tmp_path)
+def test_same_forbund_twice_gives_identical_results(reports, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # and a relative --out, as `make report` gives it
+    again = publish.run_report(PARAMS / "fjallmarken.yaml", Path("relativ"))
+    assert again == tmp_path / "relativ" / "fjallmarken"
+    assert (again / "tables.xlsx").exists() and len(list((again / "figures").glob("*.png"))) >= 9
+    assert oct(again.stat().st_mode & 0o777) == "0o755"
     first = reports["fjallmarken"]
     assert (again / "results.json").read_bytes() == (first / "results.json").read_bytes()
     for sheet in openpyxl.load_workbook(first / "tables.xlsx").sheetnames:
