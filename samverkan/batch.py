@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .config import PARAMS_DIR, load_params, params_paths, validate_params
 from .errors import DataError
+from .files import write_atomically
 from .kernels import FreshKernel, WarmKernel
 from .publish import NOTEBOOK, ReportError, run_report, to_html
 
@@ -203,11 +204,8 @@ def _run_dask(paths, out, isolated, scheduler, report: Callable[[Outcome], None]
 def write_manifest(out: Path, outcomes: list[Outcome], settings: dict) -> Path:
     """``out/run.json``: settings and one entry per förbund (sorted by id), written atomically."""
     content = {**settings, "forbund": [asdict(o) for o in sorted(outcomes, key=lambda o: o.forbund)]}
-    target = out / "run.json"
-    temporary = out / ".run.json.tmp"
-    temporary.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    temporary.replace(target)
-    return target
+    text = json.dumps(content, ensure_ascii=False, indent=1) + "\n"
+    return write_atomically(out / "run.json", lambda p: p.write_text(text, encoding="utf-8"))
 
 
 STATUS_TEXT = {"ok": "klar", "failed": "misslyckades", "invalid": "ogiltig params-fil", "skipped": "oförändrad"}

@@ -169,3 +169,18 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     except csv.Error as error:
         raise _fail(path, f"filen kan inte tolkas som CSV: {error}") from error
     return _records_to_table(path, records, encoding=encoding, delimiter=delimiter)
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(temporary)`` on a hidden file beside ``path``, then rename it onto ``path``.
+
+    Readers never see a half-written file, and an interrupted write leaves the old one.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        write(temporary)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

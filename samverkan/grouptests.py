@@ -146,7 +146,7 @@ def kruskal_wallis(cube, deff, *, method, seed) -> dict[str, np.ndarray]:
     """
     totals = cube.sum(axis=1)
     n = totals.sum(axis=1)
-    mid = np.cumsum(totals, axis=1) - totals + (totals + 1) / 2
+    mid = rankstats.midranks(totals)
     sizes = cube.sum(axis=2)
     rank_sums = np.einsum("fgk,fk->fg", cube, mid)
     present = sizes > 0
@@ -221,7 +221,7 @@ def signed_rank(pairs: np.ndarray, *, alternative: str, confidence_level: float)
     neg = np.stack([pairs[:, diff == -d].sum(axis=1) for d in range(1, steps)], axis=1)
     ties = pos + neg
     nd = ties.sum(axis=1)
-    mid = np.cumsum(ties, axis=1) - ties + (ties + 1) / 2
+    mid = rankstats.midranks(ties)
     v = np.sum(pos * mid, axis=1)
     total = nd * (nd + 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):

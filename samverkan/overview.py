@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from . import instrument, plots
-from .report import Markdown, display_table, swedish
+from .report import Markdown, display_table, swedish, write_workbook
 from .scores import check_choice
 from .suppress import LEVELS, check_min_n
 
@@ -445,14 +445,7 @@ def _swedish_headers(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            _swedish_headers(table.astype(object).where(table.notna(), None)).to_excel(
-                writer, sheet_name=name, index=False)
-        writer.book.properties.creator = "samverkan"
-    temporary.replace(path)
-    return path
+    return write_workbook(path, sheets, headers=_swedish_headers)
 
 
 def _write_funnel_png(path: Path, table: pd.DataFrame, item: str, min_n: int) -> Path:

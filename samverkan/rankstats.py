@@ -19,9 +19,13 @@ ALTERNATIVES = ("two-sided", "less", "greater")
 
 
 def midranks(totals: np.ndarray) -> np.ndarray:
-    """Mid-rank of each step given the total count per step (pooled over groups)."""
+    """Mid-rank of each step given the total count per step (pooled over groups), along the last axis.
+
+    >>> midranks([2, 0, 3]).tolist()
+    [1.5, 2.5, 4.0]
+    """
     totals = np.asarray(totals, dtype=float)
-    before = np.cumsum(totals) - totals
+    before = np.cumsum(totals, axis=-1) - totals
     return before + (totals + 1) / 2
 
 

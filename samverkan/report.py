@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import instrument, plots, suppress
 from .describe import describe_test
+from .files import write_atomically
 from .load import load
 from .planning import min_detectable_difference
 from .reproduce import analysis_population
@@ -117,12 +118,12 @@ class ForbundReport:
         ranked = held.loc[~is_share, keys].apply(tuple, axis=1)
         held = held[~is_share | ~held[keys].apply(tuple, axis=1).isin(set(ranked))]
         if held.empty:
-            return _markdown("Inga skillnader är statistiskt säkerställda efter korrektion för flera test "
+            return Markdown("Inga skillnader är statistiskt säkerställda efter korrektion för flera test "
                              f"({self.p_adjust}, α = {_comma(self.alpha)}).")
         lines = [f"- {describe_test(row, alpha=self.alpha)}" for _, row in held.iterrows()]
         intro = (f"{len(held)} av {int(self.tests['pvalue'].notna().sum())} prövade skillnader håller efter "
                  f"korrektion för flera test ({self.p_adjust}, α = {_comma(self.alpha)}):")
-        return _markdown("\n".join([intro, "", *lines]))
+        return Markdown("\n".join([intro, "", *lines]))
 
     def about(self) -> "Markdown":
         """Data, wave, package version and run date."""
@@ -131,7 +132,7 @@ class ForbundReport:
         staff_n = self.staff["respondent_id"].nunique()
         managers_n = self.managers["respondent_id"].nunique() if self.managers is not None else 0
         baseline = f" Jämförelse med mätningen {self.baseline_wave}." if self.baseline_wave else ""
-        return _markdown(
+        return Markdown(
             f"**{self.name}**, mätning {self.wave}: {staff_n} operativa medarbetare och {managers_n} chefer "
             f"i analysen.{baseline} Grupper med färre än {self.min_n} svar redovisas inte. "
             f"Korrektion för flera test: {self.p_adjust}; signifikansnivå {_comma(self.alpha)}. "
@@ -290,9 +291,10 @@ class ForbundReport:
             return []
         folder = Path(folder)
         (folder / "figures").mkdir(parents=True, exist_ok=True)
-        written = [_write_json(folder / "results.json", self.results()), _write_excel(folder / "tables.xlsx", self.tables)]
+        written = [_write_json(folder / "results.json", self.results()), write_workbook(folder / "tables.xlsx", self.tables)]
         for name, png in sorted(self.figures.items()):
-            written.append(_atomic(folder / "figures" / f"{name}.png", lambda p, data=png.data: p.write_bytes(data)))
+            written.append(write_atomically(folder / "figures" / f"{name}.png",
+                                            lambda p, data=png.data: p.write_bytes(data)))
         return written
 
 
@@ -398,10 +400,6 @@ class Markdown(str):
         return str(self)
 
 
-def _markdown(text: str) -> Markdown:
-    return Markdown(text)
-
-
 def _comma(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
@@ -427,16 +425,9 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in table.astype(object).to_dict("records")]
 
 
-def _atomic(path: Path, write) -> Path:
-    temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    temporary.replace(path)
-    return path
-
-
 def _write_json(path: Path, content: dict) -> Path:
     text = json.dumps(content, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    return _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -449,13 +440,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _write_excel(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+def write_workbook(path: Path, tables: Mapping[str, pd.DataFrame], *, headers=swedish) -> Path:
+    """Write ``tables`` to an xlsx workbook atomically, one sheet each, headers renamed by ``headers``."""
     def write(target: Path) -> None:
         used: set[str] = set()
         with pd.ExcelWriter(target, engine="openpyxl") as writer:
             for name, table in tables.items():
-                swedish(table.astype(object).where(table.notna(), None)).to_excel(
+                headers(table.astype(object).where(table.notna(), None)).to_excel(
                     writer, sheet_name=_sheet_name(name, used), index=False)
             writer.book.properties.creator = "samverkan"
 
-    return _atomic(path, write)
+    return write_atomically(path, write)
