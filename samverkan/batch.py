@@ -93,11 +93,15 @@ def up_to_date(path: Path, out: Path) -> bool:
 
 
 def run_one(path: str | Path, out: str | Path, kernel=None) -> Outcome:
-    """Run one förbund's report and describe how it went (never raises for a failing report)."""
+    """Run one förbund's report and describe how it went (never raises for a failing report).
+
+    The params file and its data were validated by :func:`validate_all` before any
+    kernel started, so the data files are not read again here.
+    """
     path, start = Path(path), time.perf_counter()
     forbund = _forbund_id(path)
     try:
-        run_report(path, out, kernel=kernel)
+        run_report(path, out, kernel=kernel, check_data=False)
     except ReportError as error:
         return Outcome(forbund, str(path), "failed", time.perf_counter() - start,
                        getattr(error, "cell", None), getattr(error, "error", str(error)))
@@ -126,6 +130,14 @@ class _Workers:
     def run(self, path: Path, out: Path) -> Outcome:
         return run_one(path, out, kernel=self.kernel())
 
+    def spare(self):
+        """A kernel for work after the förbund (the overview): a warm one already running, if any."""
+        if self.kernels:
+            return self.kernels[0]
+        kernel = FreshKernel() if self.isolated else WarmKernel()
+        self.kernels.append(kernel)
+        return kernel
+
     def interrupt(self) -> None:
         for kernel in self.kernels:
             getattr(kernel, "interrupt", lambda: None)()
@@ -135,8 +147,7 @@ class _Workers:
             kernel.close()
 
 
-def _run_local(paths, out, jobs, isolated, report: Callable[[Outcome], None]) -> list[Outcome]:
-    workers = _Workers(isolated)
+def _run_local(paths, out, jobs, workers: _Workers, report: Callable[[Outcome], None]) -> list[Outcome]:
     outcomes = []
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="samverkan")
     try:
@@ -152,7 +163,6 @@ def _run_local(paths, out, jobs, isolated, report: Callable[[Outcome], None]) ->
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        workers.close()
     return outcomes
 
 
@@ -234,12 +244,16 @@ def write_index(out: Path, outcomes: list[Outcome], overview: bool) -> Path:
     return target
 
 
-def run_overview(out: Path) -> Path | None:
-    """Execute ``notebooks/overview.ipynb`` over the reports in ``out`` and write ``out/overview.html``."""
+def run_overview(out: Path, kernel=None) -> Path | None:
+    """Execute ``notebooks/overview.ipynb`` over the reports in ``out`` and write ``out/overview.html``.
+
+    ``kernel``: a warm kernel to run it in (the batch passes one of its workers'), or
+    ``None`` for a fresh one.
+    """
     if not OVERVIEW_NOTEBOOK.exists() or not list(out.glob("*/results.json")):
         return None
     executed = out / "overview.ipynb"
-    FreshKernel().execute(OVERVIEW_NOTEBOOK, executed, {"reports_dir": str(out.resolve()),
+    (kernel or FreshKernel()).execute(OVERVIEW_NOTEBOOK, executed, {"reports_dir": str(out.resolve()),
                                                         "output_dir": str((out / "overview").resolve())},
                           OVERVIEW_NOTEBOOK.parent)
     return to_html(executed, out / "overview.html", "Översikt över förbunden")
@@ -284,14 +298,18 @@ def run_batch(
         valid = [p for p in valid if p not in skipped]
     started = _dt.datetime.now().isoformat(timespec="seconds")
     bar = _Bar(len(paths), progress, initial=len(outcomes), failed=sum(o.status == "invalid" for o in outcomes))
+    workers = _Workers(isolated)
     try:
-        if executor == "dask":
-            outcomes += _run_dask(valid, out, isolated, scheduler, bar)
-        else:
-            outcomes += _run_local(valid, out, jobs, isolated, bar)
+        try:
+            if executor == "dask":
+                outcomes += _run_dask(valid, out, isolated, scheduler, bar)
+            else:
+                outcomes += _run_local(valid, out, jobs, workers, bar)
+        finally:
+            bar.close()
+        made = run_overview(out, workers.spare() if executor == "local" else None) if overview else None
     finally:
-        bar.close()
-    made = run_overview(out) if overview else None
+        workers.close()
     settings = {"started": started, "finished": _dt.datetime.now().isoformat(timespec="seconds"),
                 "mode": "isolated" if isolated else "warm", "executor": executor, "jobs": jobs}
     write_manifest(out, outcomes, settings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special
 
 
 def _check_probability(name: str, value) -> None:
@@ -26,8 +26,8 @@ def power_two_shares(p1: float, p2: float, n1: float, n2: float | None = None, *
     pbar = (n1 * p1 + n2 * p2) / (n1 + n2)
     null_sd = np.sqrt(pbar * (1 - pbar) * (1 / n1 + 1 / n2))
     alt_sd = np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    z = stats.norm.ppf(1 - alpha / 2)
-    return float(stats.norm.cdf((abs(p1 - p2) - z * null_sd) / alt_sd))
+    z = special.ndtri(1 - alpha / 2)  # the normal quantile and distribution function themselves:
+    return float(special.ndtr((abs(p1 - p2) - z * null_sd) / alt_sd))  # scipy.stats.norm costs ~50× more a call
 
 
 def sample_size(p1: float, p2: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
