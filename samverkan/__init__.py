@@ -14,7 +14,7 @@ from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
 from .config import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .describe import describe_test
-from .overview import collect_results, collection_summary, display_funnel_table, funnel_table, outside_limits, write_overview
+from .overview import Overview, collect_results, collection_summary, display_funnel_table, funnel_table, outside_limits, write_overview
 from .report import ForbundReport, build_report, display_table, swedish
 from .models import ordinal_model
 from .planning import min_detectable_difference, sample_size
@@ -76,6 +76,7 @@ __all__ = [
     "analysis_population",
     "baseline_sample",
     "build_report",
+    "Overview",
     "collect_results",
     "collection_summary",
     "compare",

@@ -96,32 +96,32 @@ class Item:
     indicator: bool = False
     asked_if: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def labels(self) -> tuple[str, ...]:
         """The answer labels in questionnaire order (scale steps, values or options)."""
         return self.scale.labels if self.scale is not None else self.values
 
-    @property
+    @functools.cached_property
     def high(self) -> tuple[str, ...]:
         """Labels counted as high values (scale's high set, or ``high`` of a nominal item)."""
         return self.scale.high if self.scale is not None else self.nominal_high
 
-    @property
+    @functools.cached_property
     def high_values(self) -> tuple[int, ...]:
         """1-based positions of the high labels."""
         return tuple(self.labels.index(label) + 1 for label in self.high)
 
-    @property
+    @functools.cached_property
     def is_scored(self) -> bool:
         """Whether :func:`samverkan.score` scores the item (ordinal, or nominal with a high set)."""
         return self.kind == "ordinal" or (self.kind == "nominal" and bool(self.nominal_high))
 
-    @property
+    @functools.cached_property
     def multiple(self) -> bool:
         """Whether one cell may hold several answers."""
         return self.kind in ("multiselect", "unit")
 
-    @property
+    @functools.cached_property
     def is_answer(self) -> bool:
         """Whether the item's cells become rows of the tidy answers table."""
         return self.kind in ("ordinal", "nominal", "multiselect")
@@ -139,28 +139,32 @@ class Survey:
 
     def item(self, item_id: str) -> Item:
         """Return the item ``item_id``; ``KeyError`` naming the known ids otherwise."""
-        for candidate in self.items:
-            if candidate.id == item_id:
-                return candidate
+        found = self._by_id.get(item_id)
+        if found is not None:
+            return found
         known = ", ".join(i.id for i in self.items)
         raise KeyError(f"survey {self.name!r} has no item {item_id!r}; known items: {known}")
 
-    @property
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
+    @functools.cached_property
     def answer_items(self) -> tuple[Item, ...]:
         """Items whose answers are rows of the tidy table (ordinal, nominal, multiselect)."""
         return tuple(i for i in self.items if i.is_answer)
 
-    @property
+    @functools.cached_property
     def background_items(self) -> tuple[Item, ...]:
         """Items spread as columns onto every answer row of a respondent."""
         return tuple(i for i in self.items if i.background)
 
-    @property
+    @functools.cached_property
     def indicator_items(self) -> tuple[Item, ...]:
         """The NNS indicator items of this survey."""
         return tuple(i for i in self.items if i.indicator)
 
-    @property
+    @functools.cached_property
     def comment_ids(self) -> tuple[str, ...]:
         """Ids of the free-text comment fields (``<id>_kommentar``)."""
         return tuple(cid for cid, _ in self.comments)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
 KERNEL_NAME = "python3"
 TIMEOUT = 900
 
@@ -144,6 +142,7 @@ class WarmKernel:
 
     def execute(self, notebook: Path, output: Path, parameters: dict, cwd: Path) -> None:
         """Reset the kernel, then run ``notebook`` with ``parameters``; the executed copy goes to ``output``."""
+        import nbformat  # here, not at the top: it pulls in jsonschema, ~1.5 s to import, which kernels never need
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
 

@@ -34,10 +34,12 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -45,7 +47,8 @@ import numpy as np
 import pandas as pd
 
 from . import instrument, plots
-from .report import Markdown, display_table, swedish, write_workbook
+from .files import write_atomically
+from .report import Markdown, Png, display_table, swedish, write_workbook
 from .scores import check_choice
 from .suppress import LEVELS, check_min_n
 
@@ -422,8 +425,8 @@ def _by_name(table: pd.DataFrame) -> pd.DataFrame:
 def display_funnel_table(table: pd.DataFrame, *, empty_text: str = "Inga förbund att visa."):
     """A :func:`funnel_table` or :func:`outside_limits` table as readers see it (Swedish, percent, "–").
 
-    Returns a pandas ``Styler`` (:func:`samverkan.display_table`), or ``empty_text`` as
-    Markdown when the table has no rows.
+    Returns a :class:`samverkan.report.Table` (:func:`samverkan.display_table`), or
+    ``empty_text`` as Markdown when the table has no rows.
     """
     if table.empty:
         return Markdown(empty_text)
@@ -448,14 +451,16 @@ def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     return write_workbook(path, sheets, headers=_swedish_headers)
 
 
-def _write_funnel_png(path: Path, table: pd.DataFrame, item: str, min_n: int) -> Path:
+def funnel_png(table: pd.DataFrame, *, item: str, min_n: int = 5) -> bytes:
+    """One item's funnel plot (:func:`samverkan.plots.funnel` of a :func:`funnel_table`) as PNG bytes."""
     figure, ax = plt.subplots(figsize=(8, 5))
     try:
         plots.funnel(table, item=item, group="name", ax=ax, min_n=min_n)
-        figure.savefig(path, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     finally:
         plt.close(figure)
-    return path
+    return buffer.getvalue()
 
 
 def write_overview(
@@ -465,6 +470,7 @@ def write_overview(
     items: Sequence[str] | None = None,
     level: str = "respondent",
     min_n: int = 5,
+    figures: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
     """Write the overview's tables and funnel plots into ``output_dir`` (``""``: write nothing).
 
@@ -484,6 +490,9 @@ def write_overview(
         Item ids; default the staff indicator items.
     level, min_n
         As :func:`funnel_table`.
+    figures
+        Funnel plots already drawn (item → PNG bytes, as :class:`Overview` keeps
+        them); the other items are drawn here.
 
     Returns
     -------
@@ -504,7 +513,44 @@ def write_overview(
         "problem": results["problems"],
     }
     written = [_write_workbook(folder / "tables.xlsx", sheets)]
+    figures = figures or {}
     for item_id, table in funnels.items():
-        written.append(_write_funnel_png(folder / "figures" / f"funnel_operativ_{item_id}.png", table, item_id,
-                                         min_n))
+        png = figures[item_id] if item_id in figures else funnel_png(table, item=item_id, min_n=min_n)
+        written.append(write_atomically(folder / "figures" / f"funnel_operativ_{item_id}.png",
+                                        lambda p, data=png: p.write_bytes(data)))
     return written
+
+
+@dataclass
+class Overview:
+    """The cross-förbund overview as the notebook shows it: each funnel plot drawn once.
+
+    ``notebooks/overview.ipynb`` is a heading plus one call per cell on an ``Overview``
+    of :func:`collect_results`; :meth:`funnel` keeps the PNG it shows, and
+    :meth:`write_outputs` writes those same bytes to ``figures/`` (drawing a funnel
+    plot costs ~0.25 s, and the batch runs the overview after every förbund's report).
+    """
+
+    results: dict[str, pd.DataFrame]
+    level: str = "respondent"
+    min_n: int = 5
+    figures: dict[str, bytes] = field(default_factory=dict)
+
+    def summary(self) -> Markdown:
+        """Which förbund the overview holds (:func:`collection_summary`)."""
+        return collection_summary(self.results)
+
+    def funnel(self, *, item: str) -> "Png":
+        """The funnel plot of ``item`` (staff survey), as PNG."""
+        table = funnel_table(self.results["scores"], item=item, level=self.level, min_n=self.min_n)
+        self.figures[item] = funnel_png(table, item=item, min_n=self.min_n)
+        return Png(self.figures[item])
+
+    def outside(self, *, empty_text: str = "Inga förbund att visa."):
+        """The förbund outside the control limits, as readers see them (:func:`display_funnel_table`)."""
+        table = outside_limits(self.results["scores"], level=self.level, min_n=self.min_n)
+        return display_funnel_table(table, empty_text=empty_text)
+
+    def write_outputs(self, output_dir: str | os.PathLike) -> list[Path]:
+        """:func:`write_overview`, with the funnel plots already drawn."""
+        return write_overview(self.results, output_dir, level=self.level, min_n=self.min_n, figures=self.figures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -273,7 +274,7 @@ def test_notebook_parameters_and_one_funnel_cell_per_item():
     notebook = nbformat.read(NOTEBOOKS / "overview.ipynb", as_version=4)
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
     for item in ITEMS:
-        assert sum(f'item="{item}"' in cell and "plots.funnel" in cell for cell in code) == 1, item
+        assert sum(f'item="{item}"' in cell and "oversikt.funnel(" in cell for cell in code) == 1, item
 
 
 def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path):
@@ -290,6 +291,10 @@ def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path):
     assert text.count('"image/png"') >= 9
     assert (tmp_path / "ut" / "tables.xlsx").exists()
     assert len(list((tmp_path / "ut" / "figures").glob("funnel_operativ_*.png"))) == 9
+    shown = {base64.b64decode(o["data"]["image/png"]) for c in executed.cells if c.cell_type == "code"
+             for o in c.get("outputs", []) if "image/png" in o.get("data", {})}
+    written = {p.read_bytes() for p in (tmp_path / "ut" / "figures").glob("funnel_operativ_*.png")}
+    assert shown == written  # each funnel plot drawn once: the files are the very images shown
     page = publish.to_html(out, tmp_path / "overview.html", "Översikt")
     html = page.read_text(encoding="utf-8")
     assert "collect_results" not in html and "from samverkan" not in html and "reports_dir" not in html
