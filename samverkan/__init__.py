@@ -9,27 +9,49 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import instrument, overview, plots, reproduce, suppress
+import importlib
+
+from . import instrument
+from .config import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
-from .config import PARAMS_KEYS, Params, load_params, params_paths, validate_params
-from .describe import describe_test
-from .overview import Overview, collect_results, collection_summary, display_funnel_table, funnel_table, outside_limits, write_overview
-from .report import ForbundReport, build_report, display_table, swedish
-from .models import ordinal_model
-from .planning import min_detectable_difference, sample_size
-from .reproduce import analysis_population, baseline_sample, reproduction_table, skipped_tests
-from .scores import distribution, score
-from .suppress import (
-    drop_small_groups,
-    is_small,
-    suppress_distribution,
-    suppress_scores,
-    suppress_tests,
-    suppression_log,
-)
-from .tidy import concat
-from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
+
+#: Where each of the other public names lives, imported on first use (PEP 562): a command that
+#: only reads params files and exports (``samverkan validate``, the batch until its kernels
+#: start) then does not pay ~1.5 s for matplotlib, seaborn, scipy and statsmodels. (The reading
+#: side above is imported at once; ``load`` is also the name of its module.)
+_PUBLIC = {
+    "overview": None, "plots": None, "reproduce": None, "suppress": None,
+    "describe_test": "describe",
+    "Overview": "overview", "collect_results": "overview", "collection_summary": "overview",
+    "display_funnel_table": "overview", "funnel_table": "overview", "outside_limits": "overview",
+    "write_overview": "overview",
+    "ForbundReport": "report", "build_report": "report", "display_table": "report", "swedish": "report",
+    "ordinal_model": "models",
+    "min_detectable_difference": "planning", "sample_size": "planning",
+    "analysis_population": "reproduce", "baseline_sample": "reproduce", "reproduction_table": "reproduce",
+    "skipped_tests": "reproduce",
+    "distribution": "scores", "score": "scores",
+    "drop_small_groups": "suppress", "is_small": "suppress", "suppress_distribution": "suppress",
+    "suppress_scores": "suppress", "suppress_tests": "suppress", "suppression_log": "suppress",
+    "concat": "tidy",
+    "adjust": "significance", "compare": "significance", "compare_items": "significance",
+    "compare_surveys": "significance", "compare_waves": "significance",
+}
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'samverkan' has no attribute {name!r}")
+    module = importlib.import_module(f".{_PUBLIC[name] or name}", __name__)
+    value = module if _PUBLIC[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
 
 try:
     __version__ = version("samverkan")

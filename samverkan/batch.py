@@ -275,10 +275,9 @@ def run_overview(out: Path, kernel=None) -> Path | None:
     if not OVERVIEW_NOTEBOOK.exists() or not list(out.glob("*/results.json")):
         return None
     executed = out / "overview.ipynb"
-    (kernel or FreshKernel()).execute(OVERVIEW_NOTEBOOK, executed, {"reports_dir": str(out.resolve()),
-                                                        "output_dir": str((out / "overview").resolve())},
-                          OVERVIEW_NOTEBOOK.parent)
-    return to_html(executed, out / "overview.html", "Översikt över förbunden")
+    parameters = {"reports_dir": str(out.resolve()), "output_dir": str((out / "overview").resolve())}
+    result = (kernel or FreshKernel()).execute(OVERVIEW_NOTEBOOK, executed, parameters, OVERVIEW_NOTEBOOK.parent)
+    return to_html(result, out / "overview.html", "Översikt över förbunden")
 
 
 # ------------------------------------------------------------------ the batch

@@ -225,6 +225,10 @@ def _parse_survey(name: str, spec: dict[str, Any], scales: dict[str, Scale]) -> 
     return Survey(name=name, title=spec["title"], unit_item=spec["unit_item"], items=items, comments=comments)
 
 
+#: libyaml's safe loader where PyYAML has it (the same documents, ~10× faster than the pure-Python one).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def load_instrument(path: Path = INSTRUMENT_PATH) -> Instrument:
     """Read and check the instrument file (cached: read once per process).
@@ -236,7 +240,7 @@ def load_instrument(path: Path = INSTRUMENT_PATH) -> Instrument:
         ``non_substantive`` (folded label → missing reason) and ``missing_reasons``.
     """
     with open(path, encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
+        spec = yaml.load(handle, Loader=_SAFE_LOADER)
     scales = {name: _parse_scale(name, s) for name, s in spec["scales"].items()}
     surveys = {name: _parse_survey(name, s, scales) for name, s in spec["surveys"].items()}
     non_substantive = {normalize_text(k): v for k, v in spec["non_substantive"].items()}

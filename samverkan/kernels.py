@@ -1,8 +1,8 @@
 """Ways to execute a parameterised notebook: a fresh kernel each time, or one warm kernel reused.
 
 Both take the notebook, the output path, the parameters and the working folder, write
-the executed notebook (also when a cell fails), and raise :class:`NotebookFailed`
-naming the failing cell.
+the executed notebook (also when a cell fails) and return it, and raise
+:class:`NotebookFailed` naming the failing cell.
 
 Starting a kernel and importing pandas, seaborn, scipy and statsmodels costs about 3 s
 here, more than a förbund's analysis. :class:`WarmKernel` starts one kernel and runs
@@ -18,6 +18,10 @@ from pathlib import Path
 
 KERNEL_NAME = "python3"
 TIMEOUT = 900
+#: Command-line settings of a warm kernel. IPython's input history is kept in memory only:
+#: otherwise every cell is written to a SQLite file by a thread of the kernel, about a third
+#: of the cost of running a cell, for a history nobody reads from a batch kernel.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 
 #: Run once when a warm kernel starts: import what every report imports, record the state to return to,
 #: and move everything alive now into the garbage collector's permanent generation (``gc.freeze``):
@@ -26,7 +30,7 @@ TIMEOUT = 900
 STARTUP_CODE = """
 import gc as _gc
 import matplotlib, matplotlib.pyplot
-import samverkan, samverkan.report
+import samverkan, samverkan.report, samverkan.overview
 import samverkan.kernels as _samverkan_kernels
 _samverkan_kernels.STATE["rc"] = matplotlib.rcParams.copy()
 _gc.collect()
@@ -38,6 +42,7 @@ RESET_CODE = """
 import samverkan.kernels as _samverkan_kernels
 _samverkan_kernels.reset_state({cwd!r})
 %reset -f
+__import__("samverkan.kernels").kernels.settle()
 """
 
 #: Kernel-side state of a warm kernel (lives in the kernel process).
@@ -50,6 +55,18 @@ def clear_caches() -> None:
 
     instrument.load_instrument.cache_clear()
     instrument.items_by_id.cache_clear()
+
+
+def settle() -> None:
+    """Collect garbage and freeze what is left (modules a report imported on first use, caches).
+
+    Called after each reset, so the objects every report keeps alive are never
+    traversed by the collector again (see :data:`STARTUP_CODE`).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def reset_state(cwd: str) -> None:
@@ -81,6 +98,14 @@ class NotebookFailed(RuntimeError):
         super().__init__(f"cell {cell}: {ename}: {evalue}")
 
 
+def _import_notebook_libraries() -> None:
+    """Import what running a notebook needs here (nbformat alone takes ~1.5 s: it imports jsonschema)."""
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill.iorw  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+
+
 def _parameterized(notebook: Path, parameters: dict, kernel_name: str):
     """The notebook with papermill's injected-parameters cell, exactly as papermill would run it."""
     from papermill.iorw import load_notebook_node
@@ -102,13 +127,13 @@ class FreshKernel:
     def __init__(self, kernel_name: str = KERNEL_NAME):
         self.kernel_name = kernel_name
 
-    def execute(self, notebook: Path, output: Path, parameters: dict, cwd: Path) -> None:
-        """Run ``notebook`` with ``parameters`` in ``cwd``; the executed copy goes to ``output``."""
+    def execute(self, notebook: Path, output: Path, parameters: dict, cwd: Path):
+        """Run ``notebook`` with ``parameters`` in ``cwd``; the executed copy goes to ``output`` and is returned."""
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
         try:
-            papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
+            return papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
                                        kernel_name=self.kernel_name, progress_bar=False, cwd=str(cwd))
         except PapermillExecutionError as error:
             raise NotebookFailed(error.exec_count, error.ename, error.evalue) from error
@@ -129,7 +154,8 @@ class WarmKernel:
         from jupyter_client.manager import KernelManager
 
         self.km = KernelManager(kernel_name=self.kernel_name)
-        self.km.start_kernel(cwd=str(cwd))
+        self.km.start_kernel(cwd=str(cwd), extra_arguments=KERNEL_ARGUMENTS)
+        _import_notebook_libraries()  # here, while the new kernel process imports its own (~3 s)
         self.kc = self.km.client()  # one client for the kernel's life: starting channels costs ~0.2 s
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
@@ -140,8 +166,8 @@ class WarmKernel:
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"warm kernel set-up failed: {reply['content'].get('evalue')}")
 
-    def execute(self, notebook: Path, output: Path, parameters: dict, cwd: Path) -> None:
-        """Reset the kernel, then run ``notebook`` with ``parameters``; the executed copy goes to ``output``."""
+    def execute(self, notebook: Path, output: Path, parameters: dict, cwd: Path):
+        """Reset the kernel, then run ``notebook`` with ``parameters``; the executed copy goes to ``output`` and is returned."""
         import nbformat  # here, not at the top: it pulls in jsonschema, ~1.5 s to import, which kernels never need
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
@@ -160,6 +186,7 @@ class WarmKernel:
             raise NotebookFailed(_failing_cell(nb), error.ename, error.evalue) from error
         finally:
             nbformat.write(nb, output)
+        return nb
 
     def interrupt(self) -> None:
         """Interrupt the running notebook (Ctrl-C)."""
