@@ -93,7 +93,7 @@ def display_table(table: pd.DataFrame) -> "Table":
     <table class="samverkan-table"><thead><tr><th>Region</th><th>Andel höga värden</th><th>Antal svar</th></tr>...
     """
     shown = table[[c for c in table.columns if c not in HIDDEN_COLUMNS and not table[c].isna().all()]]
-    text = pd.DataFrame({c: [_format_cell(c, v) for v in shown[c].astype(object)] for c in shown.columns},
+    text = pd.DataFrame({c: [_format_cell(c, v) for v in shown[c].tolist()] for c in shown.columns},
                         index=shown.index)
     return Table(swedish(text).reset_index(drop=True))
 
