@@ -35,7 +35,7 @@ from .config import PARAMS_DIR, load_params, params_paths, validate_params
 from .errors import DataError
 from .files import write_atomically
 from .kernels import FreshKernel, WarmKernel
-from .publish import NOTEBOOK, ReportError, run_report, to_html
+from .publish import NOTEBOOK, ReportError, prepare_html, run_report, to_html
 
 OVERVIEW_NOTEBOOK = NOTEBOOK.parent / "overview.ipynb"
 EXECUTORS = ("local", "dask")
@@ -174,6 +174,7 @@ def _run_local(paths, out, jobs, workers: _Workers, report: Callable[[Outcome], 
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="samverkan")
     try:
         futures = [pool.submit(workers.run, path, out) for path in paths]
+        prepare_html()  # while the workers' kernels start
         for future in as_completed(futures):
             outcomes.append(future.result())
             report(outcomes[-1])

@@ -39,19 +39,25 @@ def to_html(executed, target: Path, title: str) -> Path:
 
     notebook = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(executed, as_version=4)
     nbformat.validate(notebook)
-    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    with _EXPORTER["lock"]:
+        body, _ = prepare_html().from_notebook_node(notebook, resources={"metadata": {"name": title}})
     target.write_text(body, encoding="utf-8")
     return target
 
 
-_EXPORTERS = threading.local()
+_EXPORTER: dict = {"lock": threading.RLock(), "html": None}
 
 
-def _exporter():
-    """This thread's HTML exporter, made once: its templates are compiled on first use (~0.1 s)."""
-    if not hasattr(_EXPORTERS, "html"):
-        _EXPORTERS.html = _report_exporter()
-    return _EXPORTERS.html
+def prepare_html():
+    """The HTML exporter, made once per process: compiling its templates costs ~0.4 s.
+
+    ``samverkan run`` calls it while its kernels start, so no report waits for it; the
+    batch's worker threads then share it, one conversion at a time (~0.05 s each).
+    """
+    with _EXPORTER["lock"]:
+        if _EXPORTER["html"] is None:
+            _EXPORTER["html"] = _report_exporter()
+        return _EXPORTER["html"]
 
 
 def _report_exporter():
