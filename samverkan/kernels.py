@@ -28,13 +28,11 @@ KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 #: the imported libraries' millions of objects are then never traversed again, so a collection
 #: (the reset's, and every automatic one while a report runs) only looks at what reports made.
 STARTUP_CODE = """
-import gc as _gc
 import matplotlib, matplotlib.pyplot
 import samverkan, samverkan.report, samverkan.overview
 import samverkan.kernels as _samverkan_kernels
 _samverkan_kernels.STATE["rc"] = matplotlib.rcParams.copy()
-_gc.collect()
-_gc.freeze()
+_samverkan_kernels.settle()
 """
 
 #: Run before every notebook in a warm kernel.

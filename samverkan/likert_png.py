@@ -41,11 +41,11 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageDraw, ImageFont
 
 from . import plots
+from .suppress import check_min_n
 
 RGB = tuple[int, int, int]
 
 PX_PER_INCH = 110
-X_LABEL = "Andel av svaren (vet ej, ej aktuellt och blanka svar oräknade)"
 
 # Font sizes in pixels: matplotlib's points at 110 px per inch (pt · 110 / 72).
 TITLE_SIZE = 16       # 10.5 pt
@@ -64,6 +64,9 @@ TICK_PAD = 4
 TITLE_GAP = 9
 MIN_PLOT_WIDTH = 500
 DASH = (4, 3)                     # dash and gap, pixels
+LEGEND_SQUARE = 1.2 * SMALL_SIZE  # a legend entry: colour square, gap, label; then the gap to the next
+LEGEND_PAD = 0.8 * SMALL_SIZE
+LEGEND_SPACING = 1.0 * SMALL_SIZE
 
 BLACK: RGB = (0, 0, 0)
 WHITE: RGB = (255, 255, 255)
@@ -231,7 +234,7 @@ def _line_height(size: float) -> float:
 @functools.lru_cache(maxsize=32)
 def _palette(steps: int) -> tuple[tuple[RGB, RGB], ...]:
     """Per scale step: its colour and the colour of a text on it (:func:`samverkan.plots.likert_colours`)."""
-    return tuple((_rgb(c), _rgb(plots._text_colour(c))) for c in plots.likert_colours(steps))
+    return tuple((_rgb(c), _rgb(plots.text_colour(c))) for c in plots.likert_colours(steps))
 
 
 def _check_table(table: pd.DataFrame, labels: Sequence[str], min_n: int) -> None:
@@ -243,8 +246,7 @@ def _check_table(table: pd.DataFrame, labels: Sequence[str], min_n: int) -> None
                          f"item's scale labels (labels=list(samverkan.instrument.item(item).labels))")
     if not labels:
         raise ValueError("labels is empty; pass the item's scale labels in questionnaire order")
-    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
-        raise ValueError(f"min_n={min_n!r} must be a whole number of at least 1")
+    check_min_n(min_n)
 
 
 def _missing_text(value) -> str:
@@ -257,14 +259,9 @@ def _group_labels(table: pd.DataFrame, min_n: int) -> list[str]:
             for g, n, s in table[["group", "n", "suppressed"]].to_numpy()]
 
 
-def _ticks(limit: float) -> list[float]:
-    step = 20 if limit > 60 else 10
-    return [float(t) for t in step * np.arange(-(limit // step), limit // step + 1)]
-
-
 def _legend_width(labels: Sequence[str]) -> float:
-    square, pad, spacing = 1.2 * SMALL_SIZE, 0.8 * SMALL_SIZE, 1.0 * SMALL_SIZE
-    return sum(square + pad + text_width(label, SMALL_SIZE) for label in labels) + spacing * (len(labels) - 1)
+    return (sum(LEGEND_SQUARE + LEGEND_PAD + text_width(label, SMALL_SIZE) for label in labels)
+            + LEGEND_SPACING * (len(labels) - 1))
 
 
 def _horizontal(table: pd.DataFrame, labels: Sequence[str], title_lines: list[str], group_texts: list[str],
@@ -277,7 +274,7 @@ def _horizontal(table: pd.DataFrame, labels: Sequence[str], title_lines: list[st
     left = PAD + max(widest_group + LABEL_GAP, end_tick)
     right = PAD + max(MISSING_GAP + widest_missing if widest_missing else 0.0, end_tick)
     widest_line = max([text_width(t, TITLE_SIZE) for t in title_lines]
-                      + [text_width(X_LABEL, XLABEL_SIZE), _legend_width(labels)])
+                      + [text_width(plots.LIKERT_XLABEL, XLABEL_SIZE), _legend_width(labels)])
     needed = max(left + MIN_PLOT_WIDTH + right, widest_line + 2 * PAD)
     width = max(int(width), math.ceil(needed))
     return left, width - right, width
@@ -341,29 +338,28 @@ def _x_axis(frame: _Frame, bottom: float) -> tuple[list[Line], list[Label], floa
              Line(frame.x0, bottom, frame.x1, bottom, BLACK, 1.0)]
     texts = []
     label_top = bottom + TICK_LENGTH + TICK_PAD
-    for tick in _ticks(frame.limit):
+    for tick in plots.likert_ticks(frame.limit):
         x = frame.x(tick)
         lines.append(Line(x, bottom, x, bottom + TICK_LENGTH, BLACK, 1.0))
         texts.append(Label(x, label_top, plots.percent_text(abs(tick)), TICK_SIZE, BLACK, "ma"))
     xlabel_top = label_top + _line_height(TICK_SIZE) + 3
-    texts.append(Label((frame.x0 + frame.x1) / 2, xlabel_top, X_LABEL, XLABEL_SIZE, BLACK, "ma"))
+    texts.append(Label((frame.x0 + frame.x1) / 2, xlabel_top, plots.LIKERT_XLABEL, XLABEL_SIZE, BLACK, "ma"))
     return lines, texts, xlabel_top + _line_height(XLABEL_SIZE)
 
 
 def _legend(labels: Sequence[str], palette: Sequence[tuple[RGB, RGB]], frame: _Frame, top: float,
             width: int) -> tuple[list[Box], list[Label], float]:
     """One colour square and label per scale step, in one row centred under the plot area."""
-    square, pad, spacing = 1.2 * SMALL_SIZE, 0.8 * SMALL_SIZE, 1.0 * SMALL_SIZE
     total = _legend_width(labels)
     x = max(PAD, min((frame.x0 + frame.x1 - total) / 2, width - PAD - total))
     y = top + _line_height(SMALL_SIZE) / 2
     boxes, texts = [], []
     for label, (fill, _) in zip(labels, palette):
-        boxes.append(Box(x, y - 0.35 * SMALL_SIZE, x + square, y + 0.35 * SMALL_SIZE, fill, None, False,
+        boxes.append(Box(x, y - 0.35 * SMALL_SIZE, x + LEGEND_SQUARE, y + 0.35 * SMALL_SIZE, fill, None, False,
                          f"legend: {label}"))
-        x += square + pad
+        x += LEGEND_SQUARE + LEGEND_PAD
         texts.append(Label(x, y, label, SMALL_SIZE, BLACK, "lm", False, "legend"))
-        x += text_width(label, SMALL_SIZE) + spacing
+        x += text_width(label, SMALL_SIZE) + LEGEND_SPACING
     return boxes, texts, top + _line_height(SMALL_SIZE)
 
 
@@ -403,7 +399,7 @@ def likert_layout(
     _check_table(table, labels, min_n)
     labels = list(labels)
     palette = _palette(len(labels))
-    limit = plots._likert_limit(table, labels) if len(table) else 50.0
+    limit = plots.likert_limit(table, labels) if len(table) else 50.0
     title_lines = textwrap.wrap(title, 80) if title else []
     group_texts = _group_labels(table, min_n)
     x0, x1, width = _horizontal(table, labels, title_lines, group_texts, limit, width)

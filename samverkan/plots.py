@@ -227,7 +227,8 @@ def likert_colours(steps: int) -> list:
     return colours
 
 
-def _text_colour(colour) -> str:
+def text_colour(colour) -> str:
+    """White or black, whichever reads better on ``colour`` (by its luma)."""
     r, g, b = plt.matplotlib.colors.to_rgb(colour)
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
 
@@ -240,21 +241,40 @@ def _likert_bar(ax: Axes, y: int, row: pd.Series, labels: list[str], colours: li
         patch.set_gid(f"{row['group']}: {label}")
         if width >= 6:
             ax.text(left + width / 2, y, percent_text(width), ha="center", va="center", fontsize=8,
-                    color=_text_colour(colour))
+                    color=text_colour(colour))
     if row["missing_text"]:
         ax.annotate(row["missing_text"], xy=(1.01, y), xycoords=("axes fraction", "data"), va="center",
                     fontsize=8, color="0.35", annotation_clip=False)
 
 
-def _likert_limit(table: pd.DataFrame, labels: list[str]) -> float:
+#: The x label of a Likert chart (:func:`likert`, and :mod:`samverkan.likert_png`).
+LIKERT_XLABEL = "Andel av svaren (vet ej, ej aktuellt och blanka svar oräknade)"
+
+
+def _tick_step(limit: float) -> int:
+    return 20 if limit > 60 else 10
+
+
+def likert_limit(table: pd.DataFrame, labels: list[str]) -> float:
+    """The x range ``±limit`` (percent) of a Likert chart of :func:`likert_table` output: a whole tick, ≤ 100."""
     shown = table[~table["suppressed"]]
     if shown.empty:
         return 50.0
     extents = [np.abs(diverging_lefts(r)).max() for r in shown[labels].to_numpy(dtype=float)]
     extents += [abs((diverging_lefts(r) + r)).max() for r in shown[labels].to_numpy(dtype=float)]
     limit = max(extents) + 4
-    step = 20 if limit > 60 else 10
+    step = _tick_step(limit)
     return float(min(100, step * math.ceil(limit / step)))
+
+
+def likert_ticks(limit: float) -> list[float]:
+    """The x ticks of a Likert chart with range ``±limit``: every 20 percent beyond ±60, else every 10.
+
+    >>> likert_ticks(40)
+    [-40.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0, 40.0]
+    """
+    step = _tick_step(limit)
+    return [float(t) for t in step * np.arange(-(limit // step), limit // step + 1)]
 
 
 def likert(
@@ -300,7 +320,7 @@ def likert(
     ax = _axes(ax)
     labels = list(instrument.item(item).labels)
     colours = likert_colours(len(labels))
-    limit = _likert_limit(table, labels)
+    limit = likert_limit(table, labels)
     for y, (_, row) in enumerate(table.iterrows()):
         if row["suppressed"]:
             _suppressed_bar(ax, y, -limit, 2 * limit, min_n)
@@ -315,11 +335,10 @@ def likert(
 def _likert_axes(ax: Axes, labels: list[str], colours: list, limit: float) -> None:
     """The zero line, the x axis in percent either side of 0, and the legend below it in questionnaire order."""
     ax.axvline(0, color="0.25", linewidth=0.8, zorder=0.5)
-    step = 20 if limit > 60 else 10
-    ticks = step * np.arange(-(limit // step), limit // step + 1)
+    ticks = likert_ticks(limit)
     ax.set_xticks(ticks, [percent_text(abs(t)) for t in ticks])
     ax.set_xlim(-limit, limit)
-    ax.set_xlabel("Andel av svaren (vet ej, ej aktuellt och blanka svar oräknade)", fontsize=9)
+    ax.set_xlabel(LIKERT_XLABEL, fontsize=9)
     handles = [Patch(facecolor=c, edgecolor="white", label=label) for label, c in zip(labels, colours)]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=len(labels), frameon=False,
               fontsize=8, handlelength=1.2, columnspacing=1.0, bbox_transform=_points_below(ax, 34))

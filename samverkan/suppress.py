@@ -48,6 +48,8 @@ from .scores import (DISTRIBUTION_COLUMNS, SCORE_COLUMNS, as_list, at_level, che
                      select_items)
 
 LOG_COLUMNS = ["table", "item", "group", "n", "min_n", "reason"]
+LOG_DTYPES = {"table": "string", "item": "string", "group": "string", "n": "Int64", "min_n": "int64",
+              "reason": "string"}
 MARK_COLUMNS = ["suppressed", "suppression_note"]
 SCORE_COUNTS = ["n", "n_missing", "n_high"]
 TEST_STATISTICS = ["statistic", "pvalue", "pvalue_adjusted", "effect_size", "ci_low", "ci_high"]
@@ -129,12 +131,7 @@ def make_log(table: str, item, group, n, min_n: int, reason: str) -> pd.DataFram
                         "n": pd.array(pd.Series(n, dtype="object"), dtype="Int64")})
     log.insert(0, "table", table)
     log["min_n"], log["reason"] = min_n, reason
-    return log.astype({"table": "string", "item": "string", "group": "string", "min_n": "int64",
-                       "reason": "string"})[LOG_COLUMNS].reset_index(drop=True)
-
-
-LOG_DTYPES = {"table": "string", "item": "string", "group": "string", "n": "Int64", "min_n": "int64",
-              "reason": "string"}
+    return log.astype(LOG_DTYPES)[LOG_COLUMNS].reset_index(drop=True)
 
 
 def _empty_log() -> pd.DataFrame:

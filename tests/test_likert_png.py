@@ -121,7 +121,7 @@ def test_percent_texts_sit_in_segments_of_at_least_6_percent(table, labels, layo
     for _, row in table[~table["suppressed"]].iterrows():
         segments = [b for b in layout.boxes if str(b.gid).startswith(f"{row['group']}: ")]
         texts = [t for t in in_row(layout, segments[0]) if t.text.endswith("\u00a0%")]
-        expected = [(plots.percent_text(p), (b.x0 + b.x1) / 2, rgb(plots._text_colour(c)))
+        expected = [(plots.percent_text(p), (b.x0 + b.x1) / 2, rgb(plots.text_colour(c)))
                     for p, b, c in zip(row[labels].to_numpy(dtype=float), segments, colours) if p >= 6]
         assert [(t.text, t.colour) for t in texts] == [(text, colour) for text, _, colour in expected]
         assert [t.x for t in texts] == pytest.approx([x for _, x, _ in expected])
@@ -178,7 +178,7 @@ def test_the_dashed_outline_is_dashed_in_the_pixels(layout):
 
 
 def test_x_axis_is_plus_minus_the_likert_limit_with_ticks_every_20(table, labels, layout):
-    assert layout.limit == plots._likert_limit(table, labels) == 80
+    assert layout.limit == plots.likert_limit(table, labels) == 80
     ticks = sorted((t for t in layout.texts if t.anchor == "ma" and t.text.endswith("\u00a0%")), key=lambda t: t.x)
     assert [t.text for t in ticks] == [plots.percent_text(abs(v)) for v in range(-80, 81, 20)]
     zero = zero_line(layout).x0
