@@ -97,7 +97,7 @@ def _check_record(record, survey: Survey, forbund, wave, lookup, seen: dict, row
 
 def read_canonical(raw: RawTable, survey: Survey, *, forbund, wave, lookup):
     """Return a :class:`samverkan.load.ReadResult` for a canonical long CSV."""
-    from .load import ReadResult
+    from .load import ReadResult, respondents_per_unit
     from .tidy import canonical_dtypes
 
     file = str(raw.path)
@@ -121,12 +121,16 @@ def read_canonical(raw: RawTable, survey: Survey, *, forbund, wave, lookup):
         problems.append(Problem(file, row, None, None, reason))
         rejected.append(Problem(file, row, None, ", ".join(cells), f"raden förkastad: {reason}"))
     columns = [c for c in raw.header if c in CANONICAL_COLUMNS or c in {i.id for i in survey.background_items}]
-    frame = pd.DataFrame.from_records(kept, columns=columns).replace("", None)
-    empty = pd.DataFrame(columns=["respondent_id", "item", "text"]).astype("string")
+
+    def tables():
+        frame = pd.DataFrame.from_records(kept, columns=columns).replace("", None)
+        empty = pd.DataFrame(columns=["respondent_id", "item", "text"]).astype("string")
+        return (canonical_dtypes(frame, survey), problems_frame([p for p in problems if p.row in (None, 1)] + rejected),
+                empty)
+
     return ReadResult(
-        answers=canonical_dtypes(frame, survey),
-        rejected=problems_frame([p for p in problems if p.row in (None, 1)] + rejected),
-        comments=empty,
         problems=problems,
         cells_read=len(raw.rows) + len(raw.bad_rows),
+        respondents_per_unit=respondents_per_unit((r["unit"] or None, r["respondent_id"]) for r in kept),
+        tables=tables,
     )

@@ -43,7 +43,7 @@ import yaml
 
 from . import instrument
 from .errors import DataError, Problem
-from .instrument import did_you_mean, normalize_text, survey_names
+from .instrument import FAST_SAFE_LOADER, did_you_mean, normalize_text, survey_names
 from .load import read_export
 
 #: Keys of a params file, in the order of the notebook's parameters cell.
@@ -227,6 +227,19 @@ def _yaml_reason(error: yaml.YAMLError) -> str:
     return f"{what} ({context})" if context else what
 
 
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for key lines) and the contents of a YAML document.
+
+    Parsed with libyaml where PyYAML has it (~10× faster); a document libyaml rejects
+    is parsed again by the pure-Python loader, so syntax errors keep PyYAML's own
+    wording and marks.
+    """
+    try:
+        return yaml.compose(text, Loader=FAST_SAFE_LOADER), yaml.load(text, Loader=FAST_SAFE_LOADER)
+    except yaml.YAMLError:
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+
+
 def _read_yaml(path: Path, found: _Found) -> tuple[bool, Any]:
     """Parse ``path``: ``(True, contents)``, or ``(False, None)`` with the problem recorded."""
     if not path.is_file():
@@ -235,8 +248,9 @@ def _read_yaml(path: Path, found: _Found) -> tuple[bool, Any]:
         return False, None
     try:
         text = path.read_text(encoding="utf-8")
-        _key_lines(yaml.compose(text, Loader=yaml.SafeLoader), found)
-        return True, yaml.safe_load(text)
+        node, contents = _parse_yaml(text)
+        _key_lines(node, found)
+        return True, contents
     except UnicodeDecodeError as error:
         found.add(None, None, f"params-filen är inte utf-8 (byte {error.start})")
     except yaml.YAMLError as error:
@@ -431,10 +445,9 @@ def _unreadable(error: DataError, survey: str, path: Path) -> str:
     return f"filen {path} kan inte läsas som enkäten {survey}: {shown}{more}"
 
 
-def _check_units(key: str, path: Path, answers, regions: dict[str, list[str]], found: _Found) -> None:
-    """Every unit of ``answers`` must be in ``regions`` (compared as the loader does)."""
+def _check_units(key: str, path: Path, counts: Mapping[str, int], regions: dict[str, list[str]], found: _Found) -> None:
+    """Every unit read (``counts``: unit → respondents) must be in ``regions`` (compared as the loader does)."""
     known = {normalize_text(u): u for units in regions.values() for u in units}
-    counts = answers.groupby("unit", observed=True, sort=True)["respondent_id"].nunique()
     for unit, n in counts.items():
         if normalize_text(unit) not in known:
             hint = _hint(unit, list(known.values()))
@@ -454,7 +467,7 @@ def _check_data_files(values: dict[str, Any], found: _Found) -> None:
             continue
         found.data_problems.extend(result.problems)
         if values["regions"] is not None:
-            _check_units(key, path, result.answers, values["regions"], found)
+            _check_units(key, path, result.respondents_per_unit, values["regions"], found)
 
 
 # ------------------------------------------------------------------------------ API

@@ -112,9 +112,17 @@ def _permutation_pvalue(values: np.ndarray, labels: np.ndarray, statistic, seed:
 
 
 def _group_sums(values: np.ndarray, labels: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    sums = np.stack([np.where(labels == g, values, 0).sum(axis=1) for g in range(groups)], axis=1)
-    sizes = np.stack([(labels == g).sum(axis=1) for g in range(groups)], axis=1)
-    return sums, sizes
+    """Per row of ``labels`` (``B × n``, each row a permutation of one labelling): each group's sum and size.
+
+    One ``bincount`` over all rows; the sizes are the same in every row. Sums of ranks
+    (multiples of ½) and of 0/1 flags are exact in any order, so the statistics equal
+    those of a group-by-group sum.
+    """
+    rows = labels.shape[0]
+    index = (labels + groups * np.arange(rows)[:, None]).ravel()
+    sums = np.bincount(index, weights=np.broadcast_to(values, labels.shape).ravel(), minlength=rows * groups)
+    sizes = np.bincount(labels[0], minlength=groups)
+    return sums.reshape(rows, groups), np.broadcast_to(sizes, (rows, groups))
 
 
 def _kruskal_statistic(values: np.ndarray, labels: np.ndarray) -> np.ndarray:

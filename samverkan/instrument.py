@@ -226,7 +226,7 @@ def _parse_survey(name: str, spec: dict[str, Any], scales: dict[str, Scale]) -> 
 
 
 #: libyaml's safe loader where PyYAML has it (the same documents, ~10× faster than the pure-Python one).
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
@@ -240,7 +240,7 @@ def load_instrument(path: Path = INSTRUMENT_PATH) -> Instrument:
         ``non_substantive`` (folded label → missing reason) and ``missing_reasons``.
     """
     with open(path, encoding="utf-8") as handle:
-        spec = yaml.load(handle, Loader=_SAFE_LOADER)
+        spec = yaml.load(handle, Loader=FAST_SAFE_LOADER)
     scales = {name: _parse_scale(name, s) for name, s in spec["scales"].items()}
     surveys = {name: _parse_survey(name, s, scales) for name, s in spec["surveys"].items()}
     non_substantive = {normalize_text(k): v for k, v in spec["non_substantive"].items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import textwrap
+import zlib
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -335,3 +336,36 @@ def test_same_bars_labels_and_ticks_as_plots_likert(distribution, table, labels,
             assert ((box.x0 - zero) / scale, (box.x1 - box.x0) / scale) == pytest.approx(patches[box.gid])
     assert {g for g in patches if g != plots.SUPPRESSED_GID} == {
         b.gid for b in layout.boxes if ": " in str(b.gid) and not str(b.gid).startswith("legend")}
+
+
+def noisy_image(width: int, height: int, seed: int) -> Image.Image:
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    pixels[: height // 2, : width // 3] = (31, 119, 180)  # a flat block as well as noise
+    return Image.fromarray(pixels, "RGB")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (7, 3), (300, 41)])
+@pytest.mark.parametrize("level", [0, 1, 9])
+def test_encoded_png_decodes_to_the_same_pixels_with_pillow(size, level):
+    image = noisy_image(*size, seed=size[0] + level)
+    data = lp.encode_png(image, compress_level=level)
+    decoded = Image.open(io.BytesIO(data))
+    assert decoded.format == "PNG" and decoded.mode == "RGB" and decoded.size == size
+    assert np.array_equal(np.asarray(decoded), np.asarray(image))
+    assert list(png_chunks(data)) == ["IHDR", "IDAT", "IEND"]
+
+
+def test_encoded_png_has_no_filtered_rows(layout):
+    data = lp.render_png(layout)
+    idat = data[data.index(b"IDAT") + 4:]
+    raw = zlib.decompressobj().decompress(idat)
+    stride = 1 + 3 * layout.width
+    assert len(raw) >= stride * layout.height
+    assert {raw[row * stride] for row in range(layout.height)} == {0}
+
+
+def test_encode_png_rejects_other_modes_and_levels():
+    with pytest.raises(ValueError, match="mode 'RGBA'"):
+        lp.encode_png(Image.new("RGBA", (2, 2)))
+    with pytest.raises(ValueError, match="compress_level"):
+        lp.encode_png(Image.new("RGB", (2, 2)), compress_level=10)

@@ -221,3 +221,24 @@ def test_committed_notebooks_have_no_outputs():
         assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), path
         code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
         assert "def " not in code and "for " not in code, path
+
+
+# ------------------------------------------------------------------ display tables
+
+
+def test_display_table_text_html_and_plain_text():
+    import pandas as pd
+
+    table = pd.DataFrame({"region": ["Gävle", "<Hälsingland>"], "share_high": [0.3069, None],
+                          "n": [1215, 3], "suppressed": [False, True], "note": [None, None]})
+    shown = sv.display_table(table)
+    assert list(shown.frame.columns) == ["Region", "Andel höga värden", "Antal svar"]  # hidden and empty dropped
+    assert shown.frame.values.tolist() == [["Gävle", "30,7 %", "1 215"], ["<Hälsingland>", "–", "3"]]
+    html = shown.to_html()
+    assert "<td>&lt;Hälsingland&gt;</td>" in html and "<Hälsingland>" not in html
+    assert repr(shown).splitlines() == [
+        "       Region  Andel höga värden  Antal svar",
+        "        Gävle             30,7 %       1 215",
+        "<Hälsingland>                  –           3",
+    ]
+    assert repr(sv.report.Table(pd.DataFrame())) == "(tom tabell)"
