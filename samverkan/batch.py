@@ -7,7 +7,7 @@
    one is reported as failed and the others run;
 2. with ``--resume``, a förbund whose ``results.json`` is newer than its params file,
    data files and the report notebook is skipped;
-3. the rest run on ``N`` workers, each keeping one warm kernel
+3. the rest run, largest data first, on ``N`` workers, each keeping one warm kernel
    (:class:`samverkan.kernels.WarmKernel`) — or a fresh kernel per förbund with
    ``--isolated`` — or as tasks on a dask.distributed cluster (``--executor dask``);
    each report is published atomically (:func:`samverkan.publish.run_report`), so one
@@ -97,12 +97,25 @@ def _problems_of_each(paths: Sequence[Path], jobs: int) -> list[list]:
         return list(pool.map(validate_params, paths, chunksize=max(1, len(paths) // (4 * jobs))))
 
 
-def _inputs_mtime(path: Path) -> float:
+def _data_files(path: Path) -> list[Path]:
     params = load_params(path, check_data=False)
-    files = [path, NOTEBOOK, *params.data.values()]
+    files = list(params.data.values())
     if params.baseline:
         files += list(params.baseline["data"].values())
-    return max(Path(f).stat().st_mtime for f in files)
+    return [Path(f) for f in files]
+
+
+def _inputs_mtime(path: Path) -> float:
+    return max(f.stat().st_mtime for f in [path, NOTEBOOK, *_data_files(path)])
+
+
+def largest_first(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` by the total size of their data files, largest first (ties keep their order).
+
+    Reports take roughly as long as their data is large, so starting the longest first
+    lets the workers finish together instead of one waiting for the other's last report.
+    """
+    return sorted(paths, key=lambda p: -sum(f.stat().st_size for f in _data_files(p)))
 
 
 def up_to_date(path: Path, out: Path) -> bool:
@@ -318,6 +331,7 @@ def run_batch(
         skipped = [p for p in valid if up_to_date(p, out)]
         outcomes += [Outcome(_forbund_id(p), str(p), "skipped") for p in skipped]
         valid = [p for p in valid if p not in skipped]
+    valid = largest_first(valid)
     started = _dt.datetime.now().isoformat(timespec="seconds")
     bar = _Bar(len(paths), progress, initial=len(outcomes), failed=sum(o.status == "invalid" for o in outcomes))
     workers = _Workers(isolated)

@@ -125,3 +125,19 @@ def test_bad_arguments():
         batch.run_batch([], "x", executor="dask")
     with pytest.raises(ValueError, match="jobs=0"):
         batch.run_batch([], "x", jobs=0)
+
+
+def test_largest_data_runs_first():
+    paths = sorted(PARAMS.glob("*.yaml"))
+    sizes = {p.name: sum(Path(f).stat().st_size for f in _data_paths(p)) for p in paths}
+    ordered = batch.largest_first(paths)
+    assert sorted(ordered) == paths
+    assert [sizes[p.name] for p in ordered] == sorted(sizes.values(), reverse=True)
+
+
+def _data_paths(params_path: Path) -> list[str]:
+    import yaml
+
+    raw = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+    files = list(raw["data"].values()) + list((raw.get("baseline") or {}).get("data", {}).values())
+    return [str((params_path.parent / f).resolve()) for f in files]
