@@ -59,8 +59,12 @@ def swedish(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={c: SWEDISH.get(c, c) for c in table.columns})
 
 
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _format_cell(column: str, value) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         return "–"
     if isinstance(value, (bool, np.bool_)):
         return "ja" if value else "nej"
@@ -92,10 +96,15 @@ def display_table(table: pd.DataFrame) -> "Table":
     >>> print(shown._repr_html_())  # doctest: +ELLIPSIS
     <table class="samverkan-table"><thead><tr><th>Region</th><th>Andel höga värden</th><th>Antal svar</th></tr>...
     """
-    shown = table[[c for c in table.columns if c not in HIDDEN_COLUMNS and not table[c].isna().all()]]
-    text = pd.DataFrame({c: [_format_cell(c, v) for v in shown[c].tolist()] for c in shown.columns},
-                        index=shown.index)
-    return Table(swedish(text).reset_index(drop=True))
+    headers, cells = [], []
+    for name, column in table.items():
+        values = column.tolist()
+        if name in HIDDEN_COLUMNS or all(_is_missing(v) for v in values):
+            continue
+        headers.append(SWEDISH.get(name, name))
+        cells.append([_format_cell(name, v) for v in values])
+    frame = pd.DataFrame(dict(enumerate(cells)), index=pd.RangeIndex(len(table)))
+    return Table(frame.set_axis(headers, axis=1))
 
 
 class Table:
