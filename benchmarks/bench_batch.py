@@ -212,6 +212,37 @@ def _warm_up() -> None:
                    check=False, env=_environment())
 
 
+#: A fixed piece of the work, timed before and after the runs to show how busy the shared machine was.
+REFERENCE_CODE = """
+import sys, time
+from samverkan.config import load_params
+from samverkan.report import build_report
+params = load_params(sys.argv[1], check_data=False).parameters()
+def once():
+    start = time.process_time()
+    build_report(**params)
+    return time.process_time() - start
+once()
+print(min(once() for _ in range(3)))
+"""
+
+
+def reference_seconds(params: Path) -> float | None:
+    """CPU seconds of one förbund's ``build_report`` (best of 3), or ``None`` if it could not run."""
+    done = subprocess.run([sys.executable, "-c", REFERENCE_CODE, str(params)], capture_output=True, text=True,
+                          env=_environment(), check=False)
+    try:
+        return float(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def _reference_line(before: float | None, after: float | None) -> str:
+    shown = " and ".join("n/a" if v is None else f"{v:.2f} s" for v in (before, after))
+    return (f"machine check: one förbund's build_report, CPU best of 3, before and after the runs: {shown} "
+            "(larger when other tenants share the cores; compare runs by it)")
+
+
 def run_serial(folder: Path, ids: list[str]) -> Result:
     """(a): the bash loop of plain papermill."""
     result = _timed("(a) serial papermill loop", ["bash", "-c", SERIAL_LOOP], folder, folder / "serial.log")
@@ -302,6 +333,7 @@ def benchmark(args: argparse.Namespace, folder: Path) -> int:
     if missing and set(args.parts) & set("bc"):
         print(f"skipping (b) and (c): {missing}", file=sys.stderr)
     _warm_up()
+    before = reference_seconds(params[0])
     serial = run_serial(folder, ids) if "a" in args.parts else Result("(a) serial papermill loop", skipped="--parts")
     results = [serial]
     for part, isolated in (("b", True), ("c", False)):
@@ -310,12 +342,14 @@ def benchmark(args: argparse.Namespace, folder: Path) -> int:
             results.append(Result(label, skipped="--parts" if part not in args.parts else missing))
         else:
             results.append(run_batch(folder, params, ids, isolated=isolated, jobs=args.jobs))
+    after = reference_seconds(params[0])
     print(f"\n{'':<40} {'wall time':>10} {'peak RSS':>12}   outputs")
     for result in results:
         print(_row(result))
     print()
     for line in summary(len(params), *results):
         print(line)
+    print(_reference_line(before, after))
     return 1 if any(r.skipped is None and r.returncode != 0 for r in results) else 0
 
 

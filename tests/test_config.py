@@ -259,3 +259,35 @@ def test_params_paths_lists_yaml_files_sorted(tmp_path, monkeypatch):
 def test_params_paths_of_a_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="finns inte"):
         params_paths(tmp_path / "saknas")
+
+
+def test_validation_reads_units_without_building_tables(monkeypatch):
+    import importlib
+
+    def no_tables(*args, **kwargs):
+        raise AssertionError("validation built the answers table")
+
+    for module in ("samverkan.tidy", "samverkan.load"):  # samverkan.load is also the name of a function
+        monkeypatch.setattr(importlib.import_module(module), "canonical_dtypes", no_tables)
+    assert validate_params(PARAMS_DIR / "gavleborg.yaml") == []
+
+
+@pytest.mark.parametrize("survey", ["operativ", "chefsgrupp"])
+def test_respondents_per_unit_match_the_answers_table(survey):
+    from samverkan import read_export
+
+    for path in sorted(SAMPLE.glob(f"*/*/{survey}.*")):
+        result = read_export(path, survey=survey)
+        counted = result.answers.groupby("unit", observed=True, sort=True)["respondent_id"].nunique()
+        assert result.respondents_per_unit == {str(k): int(v) for k, v in counted.items()}, path
+
+
+def test_respondents_per_unit_of_a_canonical_file_match_its_answers(tmp_path):
+    from samverkan import load, read_export, save
+
+    answers = load(SAMPLE / "gavleborg" / "2019" / "operativ.csv", survey="operativ")
+    save(answers, tmp_path / "long.csv")
+    result = read_export(tmp_path / "long.csv", survey="operativ")
+    counted = result.answers.groupby("unit", observed=True, sort=True)["respondent_id"].nunique()
+    assert result.respondents_per_unit == {str(k): int(v) for k, v in counted.items()}
+    assert len(result.respondents_per_unit) > 1
