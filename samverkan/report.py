@@ -28,6 +28,7 @@ from .planning import min_detectable_difference
 from .reproduce import analysis_population
 from .scores import distribution, score
 from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
+from .tidy import is_missing
 
 PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
          ("strukturer_myndigheter", "strukturer_aktorer")]
@@ -59,12 +60,8 @@ def swedish(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={c: SWEDISH.get(c, c) for c in table.columns})
 
 
-def _is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _format_cell(column: str, value) -> str:
-    if _is_missing(value):
+    if is_missing(value):
         return "–"
     if isinstance(value, (bool, np.bool_)):
         return "ja" if value else "nej"
@@ -99,7 +96,7 @@ def display_table(table: pd.DataFrame) -> "Table":
     headers, cells = [], []
     for name, column in table.items():
         values = column.tolist()
-        if name in HIDDEN_COLUMNS or all(_is_missing(v) for v in values):
+        if name in HIDDEN_COLUMNS or all(is_missing(v) for v in values):
             continue
         headers.append(SWEDISH.get(name, name))
         cells.append([_format_cell(name, v) for v in values])

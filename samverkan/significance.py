@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import grouptests, instrument, rankstats
 from .scores import RESPONDENT_KEY, as_list, at_level, check_choice, check_columns, group_codes, select_items
+from .tidy import is_missing
 
 TEST_COLUMNS = [
     "item", "comparison", "group", "reference", "n", "n_reference", "test", "statistic", "df", "pvalue",
@@ -70,7 +71,7 @@ def tests_frame(rows: list[dict], within: Sequence[str] = ()) -> pd.DataFrame:
 
 
 def _missing_to_none(value):
-    return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else value
+    return None if is_missing(value) else value
 
 
 # ------------------------------------------------------------------ group order

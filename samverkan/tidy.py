@@ -12,6 +12,7 @@ compares equal). Stack tables with :func:`concat`, which unites the categories
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import pandas as pd
@@ -21,6 +22,11 @@ from . import instrument
 from .instrument import CANONICAL_COLUMNS, Survey
 
 DATA_DERIVED = ("forbund", "wave", "respondent_id", "unit", "region")
+
+
+def is_missing(value) -> bool:
+    """Whether a single value is missing: ``None``, ``pd.NA`` or a float NaN (as ``tolist()`` gives them)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def fixed_categories(survey: Survey) -> dict[str, list[str]]:
