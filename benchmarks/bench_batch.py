@@ -13,7 +13,7 @@ instead of a temporary folder).
 
 What it does, in one run:
 
-0. writes N fictional förbund with :func:`samverkan.synth.write_fictional` into a
+0. writes N fictional förbund with :func:`samverkan.sample.synth.write_fictional` into a
    temporary folder: ``data/<id>/2019/*.csv`` and ``params/<id>.yaml`` (data paths
    relative to ``params/``, so the kernel runs in a sibling folder ``notebooks/``);
 1. (a) a serial bash loop of plain papermill over the params files, as an evaluator
@@ -54,7 +54,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from samverkan import synth
+from samverkan.sample import synth
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -215,7 +215,7 @@ def _warm_up() -> None:
 #: A fixed piece of the work, timed before and after the runs to show how busy the shared machine was.
 REFERENCE_CODE = """
 import sys, time
-from samverkan.config import load_params
+from samverkan.params import load_params
 from samverkan.report import build_report
 params = load_params(sys.argv[1], check_data=False).parameters()
 def once():

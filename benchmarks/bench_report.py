@@ -32,7 +32,7 @@ def _execute(notebook: Path, out: Path, parameters: dict | None = None) -> float
 
 
 def main() -> int:
-    from samverkan.config import load_params
+    from samverkan.params import load_params
 
     params = load_params(ROOT / "params" / "gavleborg.yaml")
     with tempfile.TemporaryDirectory() as folder:

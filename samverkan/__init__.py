@@ -12,7 +12,7 @@ from pathlib import Path
 import importlib
 
 from . import instrument
-from .config import PARAMS_KEYS, Params, load_params, params_paths, validate_params
+from .params import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
 
@@ -21,22 +21,22 @@ from .load import load, load_comments, read_export, save
 #: start) then does not pay ~1.5 s for matplotlib, seaborn, scipy and statsmodels. (The reading
 #: side above is imported at once; ``load`` is also the name of its module.)
 _PUBLIC = {
-    "overview": None, "plots": None, "reproduce": None, "suppress": None,
-    "describe_test": "describe",
+    "display": None, "overview": None, "plots": None, "reproduce": None, "stats": None, "suppress": None,
+    "describe_test": "sentences",
     "Overview": "overview", "collect_results": "overview", "collection_summary": "overview",
     "display_funnel_table": "overview", "funnel_table": "overview", "outside_limits": "overview",
     "write_overview": "overview",
-    "ForbundReport": "report", "build_report": "report", "display_table": "report", "swedish": "report",
-    "ordinal_model": "models",
-    "min_detectable_difference": "planning", "sample_size": "planning",
-    "analysis_population": "reproduce", "baseline_sample": "reproduce", "reproduction_table": "reproduce",
+    "ForbundReport": "report", "build_report": "report", "display_table": "display", "swedish": "display",
+    "ordinal_model": "stats.models",
+    "min_detectable_difference": "stats.planning", "sample_size": "stats.planning",
+    "analysis_population": "stats.scores", "baseline_sample": "reproduce", "reproduction_table": "reproduce",
     "skipped_tests": "reproduce",
-    "distribution": "scores", "score": "scores",
+    "distribution": "stats.scores", "score": "stats.scores",
     "drop_small_groups": "suppress", "is_small": "suppress", "suppress_distribution": "suppress",
     "suppress_scores": "suppress", "suppress_tests": "suppress", "suppression_log": "suppress",
     "concat": "tidy",
-    "adjust": "significance", "compare": "significance", "compare_items": "significance",
-    "compare_surveys": "significance", "compare_waves": "significance",
+    "adjust": "stats.comparisons", "compare": "stats.comparisons", "compare_items": "stats.comparisons",
+    "compare_surveys": "stats.comparisons", "compare_waves": "stats.comparisons",
 }
 
 

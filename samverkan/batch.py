@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import PARAMS_DIR, load_params, params_paths, validate_params
+from .params import PARAMS_DIR, load_params, params_paths, validate_params
 from .errors import DataError
 from .files import write_atomically
 from .kernels import FreshKernel, WarmKernel

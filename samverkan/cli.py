@@ -16,7 +16,7 @@ def _params_context(path: str | None) -> dict:
     """``forbund``, ``wave`` and ``regions`` from a params file (checked, data not read)."""
     if path is None:
         return {}
-    from .config import load_params
+    from .params import load_params
 
     params = load_params(path, check_data=False)
     return {"forbund": params.forbund, "wave": params.wave, "regions": params.regions}
@@ -54,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write seeded synthetic sample exports."""
-    from . import synth
+    from .sample import synth
 
     if args.seed is not None and args.fictional is None:
         print("--seed gäller bara med --fictional", file=sys.stderr)
@@ -78,7 +78,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Run the report for each params file; one failing förbund does not stop the others."""
-    from .config import validate_params
+    from .params import validate_params
     from .publish import ReportError, run_report
 
     problems = [p for path in args.params for p in validate_params(path)]

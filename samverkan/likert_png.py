@@ -42,7 +42,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageDraw, ImageFont
 
 from . import plots
-from .suppress import check_min_n
+from .vocabulary import check_min_n
 
 RGB = tuple[int, int, int]
 

@@ -48,14 +48,9 @@ import pandas as pd
 
 from . import instrument, plots
 from .files import write_atomically
-from .report import Markdown, Png, display_table, swedish, write_workbook
-from .scores import check_choice
-from .suppress import LEVELS, check_min_n
+from .display import Markdown, Png, display_table, write_workbook
+from .vocabulary import FUNNEL_COVERAGES, LEVELS, OVERVIEW_SWEDISH, check_choice, check_min_n
 
-#: z of the two-sided 95 % control limits (``qnorm(0.975)``), as in Spiegelhalter (2005).
-Z_95 = 1.959964
-#: z of the two-sided 99,8 % control limits (``qnorm(0.999)``).
-Z_998 = 3.090232
 #: The table of ``results.json`` that holds the staff indicators at respondent level
 #: (:meth:`samverkan.ForbundReport.detectable`); the others are ``<survey>_<item>``
 #: item tables at unit level (:meth:`samverkan.ForbundReport.item_table`).
@@ -74,12 +69,6 @@ FUNNEL_COLUMNS = [
     "suppression_note",
 ]
 LIMIT_COLUMNS = ["pooled", "limit_95_low", "limit_95_high", "limit_998_low", "limit_998_high"]
-SWEDISH = {
-    "name": "Förbund", "pooled": "Sammanvägd andel", "limit_95_low": "95 %-gräns, nedre",
-    "limit_95_high": "95 %-gräns, övre", "limit_998_low": "99,8 %-gräns, nedre",
-    "limit_998_high": "99,8 %-gräns, övre", "outside_95": "Utanför 95 %", "outside_998": "Utanför 99,8 %",
-    "direction": "Riktning",
-}
 _SWEDISH_LETTERS = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "è": "e",
                                   "ü": "y"})
 
@@ -236,22 +225,6 @@ def collection_summary(results: dict[str, pd.DataFrame]) -> Markdown:
 # ------------------------------------------------------------------ funnel
 
 
-def control_limits(pooled: float, n, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Control limits of a share for ``n`` answers: ``pooled ± z √(pooled (1 − pooled) / n)``, clipped to [0, 1].
-
-    Examples
-    --------
-    >>> low, high = control_limits(0.5, [100], Z_95)
-    >>> round(float(low[0]), 4), round(float(high[0]), 4)
-    (0.402, 0.598)
-    """
-    if not 0 <= pooled <= 1:
-        raise ValueError(f"pooled={pooled!r} must be a share between 0 and 1")
-    n = np.asarray(n, dtype=float)
-    half = z * np.sqrt(pooled * (1 - pooled) / n)
-    return np.clip(pooled - half, 0, 1), np.clip(pooled + half, 0, 1)
-
-
 def pooled_share(n, share_high) -> float:
     """The shared level of a funnel: ``Σ n·share / Σ n`` (= Σ n_high / Σ n), NaN without answers."""
     n = np.asarray(n, dtype=float)
@@ -348,19 +321,19 @@ def funnel_table(
         "pooled": np.where(small, np.nan, pooled),
     })
     table["n"] = table["n"].astype("Int64")
-    for label, z in [("95", Z_95), ("998", Z_998)]:
-        _add_limits(table, label, pooled, n_shown, z, small)
+    for label, coverage in FUNNEL_COVERAGES.items():
+        _add_limits(table, label, pooled, n_shown, coverage, small)
     table["suppressed"] = small
     table["suppression_note"] = np.where(small, f"färre än {min_n} svar: visas inte i trattdiagrammet", "")
     return _by_name(table)[FUNNEL_COLUMNS]
 
 
-def _add_limits(table: pd.DataFrame, label: str, pooled: float, n_shown: np.ndarray, z: float,
+def _add_limits(table: pd.DataFrame, label: str, pooled: float, n_shown: np.ndarray, coverage: float,
                 small: np.ndarray) -> None:
     """Add ``limit_<label>_low``, ``limit_<label>_high`` and ``outside_<label>`` (missing on small rows)."""
     low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
     if not np.isnan(pooled):
-        low[~small], high[~small] = control_limits(pooled, n_shown, z)
+        low[~small], high[~small] = plots.funnel_limits(pooled, n_shown, coverage=coverage)
     table[f"limit_{label}_low"], table[f"limit_{label}_high"] = low, high
     outside = (table["share_high"] < low) | (table["share_high"] > high)
     table[f"outside_{label}"] = pd.array(np.where(small, None, outside), dtype="boolean")
@@ -425,7 +398,7 @@ def _by_name(table: pd.DataFrame) -> pd.DataFrame:
 def display_funnel_table(table: pd.DataFrame, *, empty_text: str = "Inga förbund att visa."):
     """A :func:`funnel_table` or :func:`outside_limits` table as readers see it (Swedish, percent, "–").
 
-    Returns a :class:`samverkan.report.Table` (:func:`samverkan.display_table`), or
+    Returns a :class:`samverkan.display.Table` (:func:`samverkan.display_table`), or
     ``empty_text`` as Markdown when the table has no rows.
     """
     if table.empty:
@@ -436,19 +409,7 @@ def display_funnel_table(table: pd.DataFrame, *, empty_text: str = "Inga förbun
     for column in LIMIT_COLUMNS:
         if column in shown:
             shown[column] = [None if pd.isna(v) else f"{100 * v:.1f} %".replace(".", ",") for v in shown[column]]
-    return display_table(shown.rename(columns=SWEDISH))
-
-
-def _swedish_headers(table: pd.DataFrame) -> pd.DataFrame:
-    return swedish(table.rename(columns={**SWEDISH, "forbund": "Förbund (id)", "folder": "Mapp",
-                                         "problem": "Problem", "baseline_wave": "Tidigare mätning",
-                                         "min_n": "Minsta antal", "alpha": "Signifikansnivå",
-                                         "p_adjust": "Korrektion", "table": "Tabell i rapporten",
-                                         "level": "Nivå"}))
-
-
-def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    return write_workbook(path, sheets, headers=_swedish_headers)
+    return display_table(shown.rename(columns=OVERVIEW_SWEDISH))
 
 
 def funnel_png(table: pd.DataFrame, *, item: str, min_n: int = 5) -> bytes:
@@ -513,7 +474,7 @@ def write_overview(
         "test": results["tests"],
         "problem": results["problems"],
     }
-    written = [_write_workbook(folder / "tables.xlsx", sheets)]
+    written = [write_workbook(folder / "tables.xlsx", sheets, headers=OVERVIEW_SWEDISH)]
     figures = figures or {}
     for item_id, table in funnels.items():
         png = figures[item_id] if item_id in figures else funnel_png(table, item=item_id, min_n=min_n)

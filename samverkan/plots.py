@@ -39,8 +39,8 @@ from matplotlib.patches import Patch
 from scipy import stats
 
 from . import instrument
-from .scores import DISTRIBUTION_COLUMNS, SCORE_COLUMNS, as_list, check_columns
-from .suppress import GROUP_SEPARATOR, MARK_COLUMNS, check_min_n, is_small
+from .vocabulary import DISTRIBUTION_COLUMNS, SCORE_COLUMNS, as_list, check_columns, check_min_n
+from .suppress import GROUP_SEPARATOR, MARK_COLUMNS, is_small
 
 MISSING_LABELS = {"blank": "blank", "vet_ej": "vet ej", "ej_aktuellt": "ej aktuellt",
                   "ej_tillfragad": "ej tillfrågad"}
@@ -451,6 +451,8 @@ def funnel_limits(pooled: float, n, *, coverage: float) -> tuple[np.ndarray, np.
     """
     if not 0 < coverage < 1:
         raise ValueError(f"coverage={coverage!r} must be between 0 and 1")
+    if not 0 <= pooled <= 1:
+        raise ValueError(f"pooled={pooled!r} must be a share between 0 and 1")
     n = np.asarray(n, dtype=float)
     z = stats.norm.ppf(1 - (1 - coverage) / 2)
     half = z * np.sqrt(pooled * (1 - pooled) / n)

@@ -17,7 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .config import load_params
+from .params import load_params
 from .kernels import FreshKernel, NotebookFailed
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "forbund_report.ipynb"

@@ -9,9 +9,7 @@ respondent ids, respondent-level rows and comments never leave this module.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,123 +18,19 @@ import numpy as np
 import pandas as pd
 
 from . import instrument, plots, suppress
-from .describe import describe_test
+from .display import Markdown, Png, comma, plain, write_workbook
 from .files import write_atomically
 from .likert_png import likert_png
 from .load import load
-from .planning import min_detectable_difference
-from .reproduce import analysis_population
-from .scores import distribution, score
-from .significance import adjust, compare, compare_items, compare_surveys, compare_waves
+from .sentences import describe_test
+from .stats.comparisons import adjust, compare, compare_items, compare_surveys, compare_waves
+from .stats.planning import min_detectable_difference
+from .stats.scores import analysis_population, distribution, score
 from .tidy import is_missing
 
 PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
          ("strukturer_myndigheter", "strukturer_aktorer")]
 FORMS = ["former_med_brukare", "former_utan_brukare", "former_ovriga"]
-SWEDISH = {
-    "item": "Fråga", "region": "Region", "unit": "Kommun", "strukturerad": "Strukturerad samverkan",
-    "survey": "Enkät", "wave": "Mätning", "n": "Antal svar", "n_missing": "Saknade svar", "n_high": "Antal höga",
-    "mean": "Medelvärde (steg)", "median": "Median (steg)", "share_high": "Andel höga värden",
-    "share_high_ci_low": "95 % KI, nedre", "share_high_ci_high": "95 % KI, övre",
-    "comparison": "Jämförelse", "group": "Grupp", "reference": "Jämförs med", "n_reference": "Antal svar (jämförelse)",
-    "test": "Test", "statistic": "Teststorhet", "df": "Frihetsgrader", "pvalue": "p-värde",
-    "pvalue_adjusted": "Justerat p-värde", "effect_size": "Effektstorlek", "effect_size_name": "Effektmått",
-    "ci_low": "KI nedre", "ci_high": "KI övre", "note": "Anmärkning", "label": "Svar", "count": "Antal",
-    "percent": "Procent", "missing_reason": "Saknas därför att", "value": "Steg", "suppressed": "Undertryckt",
-    "suppression_note": "Undertryckt därför att", "table": "Tabell", "min_n": "Minsta antal", "reason": "Skäl",
-    "mdd_up": "Minsta påvisbara ökning", "mdd_down": "Minsta påvisbara minskning", "n_repeat": "Antal vid upprepning",
-    "n_for_mdd_10": "Antal som behövs för +10 procentenheter", "respondents": "Respondenter",
-    "unit_rows": "Respondent–enhet-rader", "units": "Enheter",
-}
-
-
-PERCENT_COLUMNS = {"share_high", "share_high_ci_low", "share_high_ci_high", "mdd_up", "mdd_down"}
-P_COLUMNS = {"pvalue", "pvalue_adjusted"}
-HIDDEN_COLUMNS = {"suppressed", "family"}
-
-
-def swedish(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with Swedish column headers, for display and workbooks."""
-    return table.rename(columns={c: SWEDISH.get(c, c) for c in table.columns})
-
-
-def _format_cell(column: str, value) -> str:
-    if is_missing(value):
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "ja" if value else "nej"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}".replace(",", " ")
-    if isinstance(value, (float, np.floating)):
-        if column in PERCENT_COLUMNS:
-            return f"{100 * value:.1f} %".replace(".", ",")
-        if column in P_COLUMNS:
-            return "< 0,001" if value < 0.001 else f"{value:.3f}".replace(".", ",")
-        if column == "percent":
-            return f"{value:.1f} %".replace(".", ",")
-        return f"{value:.2f}".replace(".", ",")
-    return str(value)
-
-
-def display_table(table: pd.DataFrame) -> "Table":
-    """A table as readers see it: Swedish headers, decimal comma, percent, "–" for suppressed or missing.
-
-    Returns a :class:`Table` (shown as HTML in notebooks and in the report; its
-    ``frame`` holds the formatted text); the numbers underneath are unrounded, as in the
-    workbook and ``results.json``.
-
-    Examples
-    --------
-    >>> shown = display_table(pd.DataFrame({"region": ["Gävle"], "share_high": [0.3069], "n": [215]}))
-    >>> shown.frame.values.tolist()
-    [['Gävle', '30,7 %', '215']]
-    >>> print(shown._repr_html_())  # doctest: +ELLIPSIS
-    <table class="samverkan-table"><thead><tr><th>Region</th><th>Andel höga värden</th><th>Antal svar</th></tr>...
-    """
-    headers, cells = [], []
-    for name, column in table.items():
-        values = column.tolist()
-        if name in HIDDEN_COLUMNS or all(is_missing(v) for v in values):
-            continue
-        headers.append(SWEDISH.get(name, name))
-        cells.append([_format_cell(name, v) for v in values])
-    frame = pd.DataFrame(dict(enumerate(cells)), index=pd.RangeIndex(len(table)))
-    return Table(frame.set_axis(headers, axis=1))
-
-
-class Table:
-    """A formatted table for reading (text cells, Swedish headers), shown as a plain HTML table.
-
-    ``frame`` is the formatted :class:`pandas.DataFrame`. The HTML is written here rather
-    than by a pandas ``Styler`` because a report shows ~25 tables and a ``Styler``
-    costs ~6 ms each to render, against ~0.1 ms here.
-    """
-
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-
-    def to_html(self) -> str:
-        """The table as an HTML ``<table>`` (cells escaped)."""
-        return self._repr_html_()
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                       for row in self.frame.itertuples(index=False, name=None))
-        return f'<table class="samverkan-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-
-    def __repr__(self) -> str:
-        """Plain text (Jupyter's ``text/plain``): columns right-aligned, two spaces apart.
-
-        Written here because IPython asks for it for every table shown, and
-        ``DataFrame.to_string`` costs ~2 ms a table against ~0.05 ms.
-        """
-        if not len(self.frame.columns):
-            return "(tom tabell)"
-        lines = [[str(c) for c in self.frame.columns]]
-        lines += [[str(v) for v in row] for row in self.frame.itertuples(index=False, name=None)]
-        widths = [max(len(line[k]) for line in lines) for k in range(len(lines[0]))]
-        return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths)) for line in lines)
 
 
 @dataclass
@@ -172,10 +66,10 @@ class ForbundReport:
         held = held[~is_share | ~held[keys].apply(tuple, axis=1).isin(set(ranked))]
         if held.empty:
             return Markdown("Inga skillnader är statistiskt säkerställda efter korrektion för flera test "
-                             f"({self.p_adjust}, α = {_comma(self.alpha)}).")
+                             f"({self.p_adjust}, α = {comma(self.alpha)}).")
         lines = [f"- {describe_test(row, alpha=self.alpha)}" for _, row in held.iterrows()]
         intro = (f"{len(held)} av {int(self.tests['pvalue'].notna().sum())} prövade skillnader håller efter "
-                 f"korrektion för flera test ({self.p_adjust}, α = {_comma(self.alpha)}):")
+                 f"korrektion för flera test ({self.p_adjust}, α = {comma(self.alpha)}):")
         return Markdown("\n".join([intro, "", *lines]))
 
     def about(self) -> "Markdown":
@@ -188,7 +82,7 @@ class ForbundReport:
         return Markdown(
             f"**{self.name}**, mätning {self.wave}: {staff_n} operativa medarbetare och {managers_n} chefer "
             f"i analysen.{baseline} Grupper med färre än {self.min_n} svar redovisas inte. "
-            f"Korrektion för flera test: {self.p_adjust}; signifikansnivå {_comma(self.alpha)}. "
+            f"Korrektion för flera test: {self.p_adjust}; signifikansnivå {comma(self.alpha)}. "
             f"samverkan {__version__}; körd {_dt.date.today().isoformat()}."
         )
 
@@ -445,94 +339,10 @@ def build_report(
 # ------------------------------------------------------------ helpers
 
 
-class Png:
-    """A rendered chart: shown as an image in notebooks, written as-is to ``figures/``."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def _repr_png_(self) -> bytes:
-        return self.data
-
-
-class Markdown(str):
-    """Text that Jupyter shows as Markdown (and prints as itself elsewhere)."""
-
-    def _repr_markdown_(self) -> str:
-        return str(self)
-
-
-def _comma(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
-def _plain(value):
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value if isinstance(value, (int, str, bool)) else str(value)
-
-
 def _records(table: pd.DataFrame) -> list[dict]:
-    return [{k: _plain(v) for k, v in row.items()} for row in table.astype(object).to_dict("records")]
+    return [{k: plain(v) for k, v in row.items()} for row in table.astype(object).to_dict("records")]
 
 
 def _write_json(path: Path, content: dict) -> Path:
     text = json.dumps(content, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = name[:31]
-    candidate, k = base, 2
-    while candidate in used:
-        candidate = f"{base[:28]}_{k}"
-        k += 1
-    used.add(candidate)
-    return candidate
-
-
-def write_workbook(path: Path, tables: Mapping[str, pd.DataFrame], *, headers=swedish) -> Path:
-    """Write ``tables`` to an xlsx workbook atomically, one sheet each, headers renamed by ``headers``.
-
-    Written with XlsxWriter, cell by cell with the cell's own type (number, text,
-    boolean; missing values left empty; an infinite number as the text ``inf``): no text
-    is ever turned into a formula or a link, and numbers keep 16 significant digits
-    (XlsxWriter's precision; Excel shows 15; ``results.json`` holds the exact values).
-    It takes ~80 ms for a report's ~25 sheets, against ~200 ms through
-    ``DataFrame.to_excel`` and openpyxl.
-    """
-    import xlsxwriter
-
-    def write(target: Path) -> None:
-        book = xlsxwriter.Workbook(str(target), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                 "strings_to_numbers": False})
-        book.set_properties({"author": "samverkan", "title": Path(path).stem})
-        used: set[str] = set()
-        for name, table in tables.items():
-            sheet = book.add_worksheet(_sheet_name(name, used))
-            sheet.write_row(0, 0, [str(c) for c in headers(table).columns])
-            for c, (_, column) in enumerate(table.items()):  # column by column: ~4× faster than row tuples
-                for r, value in enumerate(column.tolist(), start=1):
-                    _write_cell(sheet, r, c, _plain(value))
-        book.close()
-
-    return write_atomically(path, write)
-
-
-def _write_cell(sheet, row: int, column: int, value) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool):
-        sheet.write_boolean(row, column, value)
-    elif isinstance(value, (int, float)) and math.isfinite(value):
-        sheet.write_number(row, column, value)
-    elif isinstance(value, float):
-        sheet.write_string(row, column, "inf" if value > 0 else "-inf")  # e.g. an odds ratio with a zero cell
-    else:
-        sheet.write_string(row, column, str(value))

@@ -41,10 +41,11 @@ import pandas as pd
 import yaml
 
 from . import instrument
-from .describe import describe_test
+from .sentences import describe_test
 from .load import load
-from .scores import check_choice, check_columns, distribution, score
-from .significance import ADJUST_METHODS, TEST_COLUMNS, adjust, compare, compare_items, compare_surveys
+from .stats.comparisons import adjust, compare, compare_items, compare_surveys
+from .stats.scores import analysis_population, distribution, score
+from .vocabulary import ADJUST_METHODS, TEST_COLUMNS, check_choice, check_columns
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: The published figures of FoU rapport 2017:1 (the default ``reference``).
@@ -498,37 +499,6 @@ def published_figures(reference: str | Path | Mapping | None = None) -> pd.DataF
 
 
 # ----------------------------------------------------------------- recompute
-
-
-def analysis_population(staff: pd.DataFrame) -> pd.DataFrame:
-    """The report's analysis population: staff with contact with the target group and experience of collaboration.
-
-    FoU rapport 2017:1 analyses the staff who answered *ja* to ``kontakt_malgrupp``
-    (contact with people aged 16–64 who need coordinated support) **and** *ja* to
-    ``erfarenhet_samverkan`` (collaborated with at least one other party in the past
-    year): 659 respondents, 761 unit rows (respondent × kommun). Every answer row of
-    those respondents is kept; the input is not changed.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows of ``staff`` whose ``kontakt_malgrupp`` and ``erfarenhet_samverkan``
-        are ``"ja"``, same columns, index reset.
-
-    Raises
-    ------
-    ValueError
-        If ``staff`` lacks either column (it is not the staff survey).
-
-    Examples
-    --------
-    >>> staff, _ = baseline_sample()
-    >>> analysis_population(staff)["respondent_id"].nunique()
-    659
-    """
-    check_columns(staff, ["kontakt_malgrupp", "erfarenhet_samverkan"], "staff")
-    keep = (staff["kontakt_malgrupp"] == "ja") & (staff["erfarenhet_samverkan"] == "ja")
-    return staff[keep.fillna(False).astype(bool)].reset_index(drop=True)
 
 
 def _check_survey(frame: pd.DataFrame, name: str, survey: str) -> None:

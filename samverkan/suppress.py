@@ -44,8 +44,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .scores import (DISTRIBUTION_COLUMNS, SCORE_COLUMNS, as_list, at_level, check_columns, group_codes,
-                     select_items)
+from .stats.scores import at_level, group_codes, select_items
+from .vocabulary import DISTRIBUTION_COLUMNS, LEVELS, SCORE_COLUMNS, as_list, check_choice, check_columns, check_min_n
 
 LOG_COLUMNS = ["table", "item", "group", "n", "min_n", "reason"]
 LOG_DTYPES = {"table": "string", "item": "string", "group": "string", "n": "Int64", "min_n": "int64",
@@ -57,15 +57,7 @@ TEST_KNOWN = [
     "item", "comparison", "group", "reference", "n", "n_reference", "test", "statistic", "df", "pvalue",
     "pvalue_adjusted", "effect_size", "effect_size_name", "ci_low", "ci_high", "note",
 ]
-LEVELS = ("respondent", "unit")
 GROUP_SEPARATOR = " / "
-
-
-def check_min_n(min_n: object) -> int:
-    """``min_n`` as an int; ``ValueError`` unless it is a whole number of at least 1."""
-    if isinstance(min_n, (bool, np.bool_)) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
-        raise ValueError(f"min_n={min_n!r} must be a whole number of at least 1 (the default is 5)")
-    return int(min_n)
 
 
 def is_small(n, min_n: int = 5):
@@ -364,7 +356,7 @@ def suppress_tests(
     Parameters
     ----------
     tests
-        A tests table (:data:`samverkan.significance.TEST_COLUMNS`, after any
+        A tests table (:data:`samverkan.vocabulary.TEST_COLUMNS`, after any
         ``within`` columns; extra columns are kept).
     group_sizes
         Sizes of the groups of the many-group tests: a mapping group → n (for every
@@ -460,8 +452,7 @@ def drop_small_groups(
     if not by:
         raise ValueError("by=[]: name at least one column to group by")
     check_columns(answers, ["item", "value", *by], "by")
-    if level not in LEVELS:
-        raise ValueError(f"level={level!r} is not allowed; expected one of {LEVELS}")
+    check_choice("level", level, LEVELS)
     codes = group_codes(answers, ["item", *by])
     chosen = np.ones(len(answers), dtype=bool)
     if items is not None:

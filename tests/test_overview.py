@@ -150,8 +150,6 @@ def test_collect_results_needs_a_folder(tmp_path):
 
 
 def test_control_limits_equal_the_formula(reports_dir):
-    assert overview.Z_95 == pytest.approx(stats.norm.ppf(0.975), abs=1e-6)
-    assert overview.Z_998 == pytest.approx(stats.norm.ppf(0.999), abs=1e-6)
     scores = overview.collect_results(reports_dir)["scores"]
     table = overview.funnel_table(scores, item="synsatt")
     shown = {"alby": (120, 0.60), "borga": (80, 0.62), "cederby": (200, 0.58), "hogby": (150, 0.60),
@@ -162,19 +160,19 @@ def test_control_limits_equal_the_formula(reports_dir):
     for forbund, (n, _) in shown.items():
         row = kept.loc[forbund]
         assert row["pooled"] == pytest.approx(p, rel=1e-12)
-        for z, label in [(1.959964, "95"), (3.090232, "998")]:
+        for z, label in [(stats.norm.ppf(0.975), "95"), (stats.norm.ppf(0.999), "998")]:
             half = z * np.sqrt(p * (1 - p) / n)
             assert_allclose([row[f"limit_{label}_low"], row[f"limit_{label}_high"]], [p - half, p + half],
                             rtol=1e-12)
 
 
 def test_control_limits_are_clipped_to_0_and_1():
-    low, high = overview.control_limits(0.97, [5, 10_000], overview.Z_998)
+    low, high = plots.funnel_limits(0.97, [5, 10_000], coverage=0.998)
     assert 0.7 < low[0] < 0.97 and high[0] == 1.0 and high[1] < 1
-    low, _ = overview.control_limits(0.02, [5], overview.Z_95)
+    low, _ = plots.funnel_limits(0.02, [5], coverage=0.95)
     assert low[0] == 0.0
     with pytest.raises(ValueError, match="pooled=1.5"):
-        overview.control_limits(1.5, [10], overview.Z_95)
+        plots.funnel_limits(1.5, [10], coverage=0.95)
 
 
 def test_far_outside_is_flagged_with_its_direction(reports_dir):

@@ -13,7 +13,7 @@ import pandas as pd
 
 import samverkan as sv
 from samverkan import batch
-from samverkan.report import write_workbook
+from samverkan.display import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_PARAMS = ROOT / "tests" / "bad_params"
@@ -35,7 +35,8 @@ def test_every_public_name_resolves_and_is_the_object_of_its_module():
     for name in sv.__all__:
         assert getattr(sv, name) is not None, name
     assert sv.load.__module__ == "samverkan.load"  # the function, not the module of the same name
-    from samverkan import plots, significance
+    from samverkan import plots
+    from samverkan.stats import comparisons as significance
 
     assert sv.compare is significance.compare and sv.plots is plots
     assert set(sv.__all__) <= set(dir(sv))

@@ -25,7 +25,7 @@ from statsmodels.stats.multitest import multipletests
 
 import samverkan as sv
 from samverkan import reproduce
-from samverkan.significance import TEST_COLUMNS
+from samverkan.vocabulary import TEST_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "gavleborg" / "2016"

@@ -15,6 +15,7 @@ from pandas.testing import assert_frame_equal
 from scipy import stats
 
 import samverkan as sv
+from samverkan.vocabulary import TEST_COLUMNS
 
 R = json.loads((Path(__file__).resolve().parent / "reference" / "r_reference.json").read_text(encoding="utf-8"))
 REGIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "reference" / "fou_2017_1_published.yaml"
@@ -231,5 +232,5 @@ def test_results_stack_across_comparisons(staff, managers):
                          sv.compare(staff, by="region", items="lyssnar"),
                          sv.compare_items(staff, "lyssnar", "vet_tillfora"),
                          sv.compare_surveys(staff, managers, items="lyssnar")], ignore_index=True)
-    assert list(stacked.columns) == sv.significance.TEST_COLUMNS
+    assert list(stacked.columns) == TEST_COLUMNS
     assert stacked["ci_low"].dtype == float and stacked["n"].dtype == "Int64"

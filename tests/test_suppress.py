@@ -10,8 +10,8 @@ from pandas.testing import assert_frame_equal
 
 import samverkan as sv
 from samverkan import suppress
-from samverkan.significance import TEST_COLUMNS
-from samverkan.significance import tests_frame as make_tests_frame
+from samverkan.vocabulary import TEST_COLUMNS
+from samverkan.stats.comparisons import tests_frame as make_tests_frame
 
 from .conftest import ROOT
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samverkan import instrument, synth
+from samverkan import instrument
+from samverkan.sample import synth
 
 COMMITTED = sorted(synth.SAMPLE_DIR.glob("*/*/*.csv"))
 FICTIONAL = ["alvdalsbygden", "fjallmarken", "kustbygden", "sjobygden", "skogslandet"]

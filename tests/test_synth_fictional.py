@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from samverkan import synth
+from samverkan.sample import synth
 from samverkan.cli import main
-from samverkan.config import PARAMS_DIR, PARAMS_KEYS, load_params, validate_params
+from samverkan.params import PARAMS_DIR, PARAMS_KEYS, load_params, validate_params
 
 N = 3
 

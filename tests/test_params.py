@@ -1,7 +1,7 @@
 """Params files: the committed ones are good, the broken corpus gives the expected problems.
 
 ``tests/bad_params/`` holds params files with defects; ``expected.yaml`` there lists
-exactly the problems :func:`samverkan.config.validate_params` must report for each.
+exactly the problems :func:`samverkan.params.validate_params` must report for each.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from samverkan.config import (
+from samverkan.params import (
     PARAMS_DEFAULTS,
     PARAMS_DIR,
     PARAMS_KEYS,

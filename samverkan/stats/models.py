@@ -9,8 +9,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from . import instrument
-from .scores import RESPONDENT_KEY, check_choice
+from .. import instrument
+from ..vocabulary import RESPONDENT_KEY, check_choice
 
 MODEL_COLUMNS = ["item", "term", "coef", "se", "odds_ratio", "ci_low", "ci_high", "statistic", "pvalue", "n", "note"]
 

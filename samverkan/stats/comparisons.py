@@ -18,10 +18,10 @@ the uncorrected value; ``pvalue`` uses the corrected one; ``note`` gives ``deff`
 
 Small groups
 ------------
-Two groups with fewer than ``grouptests.SMALL_N`` answers in either: the Mann–Whitney p is
+Two groups with fewer than ``count_tests.SMALL_N`` answers in either: the Mann–Whitney p is
 the exact conditional p given the ties. Share of high values: Fisher's exact test
 (2 × 2) or the Fisher–Freeman–Halton exact test (2 × G) when an expected count is
-below 5. Kruskal–Wallis with a group below ``grouptests.SMALL_N``: a seeded Monte Carlo
+below 5. Kruskal–Wallis with a group below ``count_tests.SMALL_N``: a seeded Monte Carlo
 permutation p. Seeds make every run identical.
 """
 
@@ -32,31 +32,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import grouptests, instrument, rankstats
-from .scores import RESPONDENT_KEY, as_list, at_level, check_choice, check_columns, group_codes, select_items
-from .tidy import is_missing
+from .. import instrument
+from . import count_tests, exact
+from ..vocabulary import (ADJUST_METHODS, ALTERNATIVES, LEVELS, METHODS, RESPONDENT_KEY, TEST_COLUMNS, TEST_DTYPES,
+                          as_list, check_choice, check_columns)
+from .scores import at_level, group_codes, select_items
+from ..tidy import is_missing
 
-TEST_COLUMNS = [
-    "item", "comparison", "group", "reference", "n", "n_reference", "test", "statistic", "df", "pvalue",
-    "pvalue_adjusted", "effect_size", "effect_size_name", "ci_low", "ci_high", "note",
-]
-LEVELS = ("respondent", "unit")
-METHODS = ("auto", "asymptotic", "exact")
 DEFAULT_SEED = 20161001
 
 
 def _check_common(alternative: str, confidence_level: float, level: str) -> None:
-    check_choice("alternative", alternative, rankstats.ALTERNATIVES)
+    check_choice("alternative", alternative, ALTERNATIVES)
     check_choice("level", level, LEVELS)
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence_level={confidence_level!r} must be between 0 and 1")
 
 
-TEST_DTYPES = {**{c: "string" for c in ["item", "comparison", "group", "reference", "test", "effect_size_name",
-                                         "note"]},
-               **{c: "float64" for c in ["statistic", "df", "pvalue", "pvalue_adjusted", "effect_size", "ci_low",
-                                         "ci_high"]},
-               "n": "Int64", "n_reference": "Int64"}
 
 
 def tests_frame(rows: list[dict], within: Sequence[str] = ()) -> pd.DataFrame:
@@ -139,12 +131,12 @@ def _two_group_frames(counts, meta, positions, options, deffs) -> list[pd.DataFr
                 method=options["method"])
     frames = []
     if ordinal.any():
-        mw = grouptests.mann_whitney(c1[ordinal], c2[ordinal], deffs[fam][ordinal], **args)
+        mw = count_tests.mann_whitney(c1[ordinal], c2[ordinal], deffs[fam][ordinal], **args)
         frames.append(_frame(mw, fam[ordinal], meta, {k: (v[ordinal] if isinstance(v, np.ndarray) else v)
                                                         for k, v in extra.items()}))
     high = _high_mask(items, counts.shape[1])
     h1, h2 = (c1 * high).sum(axis=1), (c2 * high).sum(axis=1)
-    share = grouptests.share_difference(h1, c1.sum(axis=1), h2, c2.sum(axis=1), deffs[fam], **args)
+    share = count_tests.share_difference(h1, c1.sum(axis=1), h2, c2.sum(axis=1), deffs[fam], **args)
     frames.append(_frame(share, fam, meta, {**extra, "_kind": 1}))
     return frames
 
@@ -163,12 +155,12 @@ def _many_group_frames(counts, meta, positions, options, deffs) -> list[pd.DataF
     ordinal = np.array([instrument.item(i).kind == "ordinal" for i in items], dtype=bool)
     frames = []
     if ordinal.any():
-        kw = grouptests.kruskal_wallis(cube[ordinal], deffs[fam][ordinal], method=options["method"],
+        kw = count_tests.kruskal_wallis(cube[ordinal], deffs[fam][ordinal], method=options["method"],
                                        seed=options["seed"])
         frames.append(_frame(kw, fam[ordinal], meta, {k: (np.asarray(v)[ordinal] if not np.isscalar(v) else v)
                                                         for k, v in extra.items()}))
     high = (cube * _high_mask(items, values.shape[1])[:, None, :]).sum(axis=2)
-    chi2 = grouptests.share_chi2(high, cube.sum(axis=2), deffs[fam], method=options["method"], seed=options["seed"])
+    chi2 = count_tests.share_chi2(high, cube.sum(axis=2), deffs[fam], method=options["method"], seed=options["seed"])
     frames.append(_frame(chi2, fam, meta, {**extra, "_kind": 1}))
     return frames
 
@@ -243,7 +235,7 @@ def compare(
 
     Two groups: Mann–Whitney U (tie-corrected normal approximation with continuity
     correction; exact conditional p when a group has fewer than
-    ``grouptests.SMALL_N`` answers) with the rank-biserial correlation and its CI,
+    ``count_tests.SMALL_N`` answers) with the rank-biserial correlation and its CI,
     plus the difference in share of high values (chi-square, or Fisher's exact test
     when an expected count is below 5) with a Newcombe CI. More groups:
     Kruskal–Wallis with ε² (permutation p when a group is small), plus chi-square on
@@ -383,7 +375,7 @@ def compare_items(
     normal approximation with continuity correction, as R's ``wilcox.test(paired =
     TRUE, exact = FALSE)``) with the matched-pairs rank-biserial correlation; McNemar
     on high values (exact binomial when fewer than 25 discordant pairs) with the
-    conditional odds ratio and its exact CI. See :mod:`samverkan.grouptests`.
+    conditional odds ratio and its exact CI. See :mod:`samverkan.stats.count_tests`.
 
     Returns
     -------
@@ -412,9 +404,9 @@ def compare_items(
     high = np.zeros(steps, dtype=bool)
     high[np.array(instrument.item(a).high_values) - 1] = True
     args = dict(alternative=alternative, confidence_level=confidence_level)
-    ranks = grouptests.signed_rank(counts, **args)
+    ranks = count_tests.signed_rank(counts, **args)
     zeros = ranks.pop("zeros")
-    discordant = grouptests.mcnemar(counts[:, high][:, :, ~high].sum(axis=(1, 2)),
+    discordant = count_tests.mcnemar(counts[:, high][:, :, ~high].sum(axis=(1, 2)),
                                     counts[:, ~high][:, :, high].sum(axis=(1, 2)), **args)
     n = counts.sum(axis=(1, 2))
     common = dict(item=a, comparison=f"{a} mot {b}", group=a, reference=b, n=n, n_reference=n)
@@ -475,7 +467,6 @@ def compare_waves(
 # ------------------------------------------------------------------ adjust
 
 
-ADJUST_METHODS = ("holm", "bonferroni", "fdr_bh")
 
 
 def adjusted_pvalues(pvalues: np.ndarray, family: np.ndarray, method: str) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from . import rankstats
+from .exact import exact_table_count, fisher_freeman_halton_2xg, mann_whitney_exact_pvalue, midranks
 
 SMALL_N = 10
 MAX_EXACT_TABLES = 2_000_000
@@ -65,7 +65,7 @@ def mann_whitney(c1, c2, deff, *, alternative, confidence_level, method) -> dict
         se = np.sqrt((n1 + n2 + 1) / (3 * n1 * n2) * deff)
     exact = (method == "exact") | ((method == "auto") & (np.minimum(n1, n2) < SMALL_N))
     for i in np.flatnonzero(exact):
-        p[i] = rankstats.mann_whitney_exact_pvalue(c1[i], c2[i], alternative)
+        p[i] = mann_whitney_exact_pvalue(c1[i], c2[i], alternative)
     low, high = fisher_z_interval(r, se, confidence_level)
     test = np.where(exact, "mann-whitney-exact", "mann-whitney")
     return dict(test=test, statistic=u, df=np.full(len(u), np.nan), pvalue=p, effect_size=r,
@@ -154,7 +154,7 @@ def kruskal_wallis(cube, deff, *, method, seed) -> dict[str, np.ndarray]:
     """
     totals = cube.sum(axis=1)
     n = totals.sum(axis=1)
-    mid = rankstats.midranks(totals)
+    mid = midranks(totals)
     sizes = cube.sum(axis=2)
     rank_sums = np.einsum("fgk,fk->fg", cube, mid)
     present = sizes > 0
@@ -178,8 +178,8 @@ def kruskal_wallis(cube, deff, *, method, seed) -> dict[str, np.ndarray]:
 def _exact_share_pvalue(high: np.ndarray, n: np.ndarray, seed: int) -> tuple[float, str]:
     keep = n > 0
     high, n = high[keep].astype(int), n[keep].astype(int)
-    if rankstats.exact_table_count(n, int(high.sum())) <= MAX_EXACT_TABLES:
-        return rankstats.fisher_freeman_halton_2xg(high, n), "fisher-exact-share-high"
+    if exact_table_count(n, int(high.sum())) <= MAX_EXACT_TABLES:
+        return fisher_freeman_halton_2xg(high, n), "fisher-exact-share-high"
     flags = np.concatenate([np.r_[np.ones(h), np.zeros(m - h)] for h, m in zip(high, n)])
     labels = np.repeat(np.arange(len(n)), n)
     return _permutation_pvalue(flags, labels, _chi2_statistic, seed), "chi2-share-high-permutation"
@@ -229,7 +229,7 @@ def signed_rank(pairs: np.ndarray, *, alternative: str, confidence_level: float)
     neg = np.stack([pairs[:, diff == -d].sum(axis=1) for d in range(1, steps)], axis=1)
     ties = pos + neg
     nd = ties.sum(axis=1)
-    mid = rankstats.midranks(ties)
+    mid = midranks(ties)
     v = np.sum(pos * mid, axis=1)
     total = nd * (nd + 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):

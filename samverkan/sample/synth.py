@@ -16,7 +16,7 @@ count is filled), not by hoping a random draw lands on them.
 
 Examples
 --------
->>> from samverkan import synth
+>>> from samverkan.sample import synth
 >>> spec = synth.load_spec(synth.SPECS_DIR / "gavleborg.yaml")
 >>> frames = synth.generate(spec, "2016")
 >>> frames["operativ"].shape, frames["chefsgrupp"].shape
@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import instrument
-from .instrument import Item, Survey
+from .. import instrument
+from ..instrument import Item, Survey
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "data" / "sample"
 SPECS_DIR = SAMPLE_DIR / "specs"
 
@@ -1279,7 +1279,7 @@ def fictional_params_text(spec: Mapping, index: int, seed: int) -> str:
     lines = [
         "# Params för förbundsrapporten (notebooks/forbund_report.ipynb, körs med papermill).",
         "# SYNTETISKA DATA: ett fiktivt förbund med påhittade kommuner och svar, skrivet av",
-        f"# samverkan.synth.write_fictional (förbund {index}, seed {seed}) för batch-benchmarken.",
+        f"# samverkan.sample.synth.write_fictional (förbund {index}, seed {seed}) för batch-benchmarken.",
         "# Relativa sökvägar gäller från den här filens mapp (params/), var programmet än körs.",
         "",
         f"forbund: {fid}",
@@ -1319,7 +1319,7 @@ def write_fictional(n: int, out_dir: str | Path, *, seed: int = FICTIONAL_SEED) 
     -------
     list of pathlib.Path
         The params files, ``out_dir/params/fiktiv01.yaml`` …, in förbund order. Each
-        passes :func:`samverkan.config.validate_params` (data included).
+        passes :func:`samverkan.params.validate_params` (data included).
 
     Raises
     ------

@@ -14,34 +14,41 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from . import instrument
-
-RESPONDENT_KEY = ["forbund", "wave", "survey", "respondent_id"]
-LEVELS = ("unit", "respondent")
-SCORE_COLUMNS = [
-    "n", "n_missing", "n_high", "mean", "median", "share_high", "share_high_ci_low", "share_high_ci_high",
-]
-DISTRIBUTION_COLUMNS = ["value", "label", "missing_reason", "count", "percent"]
+from .. import instrument
+from ..vocabulary import (DISTRIBUTION_COLUMNS, LEVELS, RESPONDENT_KEY, SCORE_COLUMNS, as_list, check_choice,
+                          check_columns)
 
 
-def as_list(by: str | Sequence[str] | None) -> list[str]:
-    """``by`` as a list of column names (``None`` → no grouping)."""
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
+def analysis_population(staff: pd.DataFrame) -> pd.DataFrame:
+    """The report's analysis population: staff with contact with the target group and experience of collaboration.
 
+    FoU rapport 2017:1 analyses the staff who answered *ja* to ``kontakt_malgrupp``
+    (contact with people aged 16–64 who need coordinated support) **and** *ja* to
+    ``erfarenhet_samverkan`` (collaborated with at least one other party in the past
+    year): 659 respondents, 761 unit rows (respondent × kommun). Every answer row of
+    those respondents is kept; the input is not changed.
 
-def check_columns(answers: pd.DataFrame, columns: Sequence[str], argument: str) -> None:
-    """Raise ``ValueError`` naming ``argument`` if any of ``columns`` is not in ``answers``."""
-    missing = [c for c in columns if c not in answers.columns]
-    if missing:
-        raise ValueError(f"{argument}={missing!r}: no such column; columns are {list(answers.columns)}")
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``staff`` whose ``kontakt_malgrupp`` and ``erfarenhet_samverkan``
+        are ``"ja"``, same columns, index reset.
 
+    Raises
+    ------
+    ValueError
+        If ``staff`` lacks either column (it is not the staff survey).
 
-def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
-    """Raise ``ValueError`` naming the argument, its value and the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; expected one of {tuple(allowed)}")
+    Examples
+    --------
+    >>> from samverkan.reproduce import baseline_sample
+    >>> staff, _ = baseline_sample()
+    >>> analysis_population(staff)["respondent_id"].nunique()
+    659
+    """
+    check_columns(staff, ["kontakt_malgrupp", "erfarenhet_samverkan"], "staff")
+    keep = (staff["kontakt_malgrupp"] == "ja") & (staff["erfarenhet_samverkan"] == "ja")
+    return staff[keep.fillna(False).astype(bool)].reset_index(drop=True)
 
 
 def select_items(answers: pd.DataFrame, items: str | Sequence[str] | None, *, scored: bool) -> list[str]:

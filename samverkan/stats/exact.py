@@ -5,7 +5,7 @@ from a table of counts ``group × step``: the *exact* conditional distribution o
 Mann–Whitney rank sum given the ties (what R's ``coin::wilcox_test(...,
 distribution = "exact")`` computes) and the Fisher–Freeman–Halton exact test of a
 ``2 × G`` table (R's ``fisher.test``). The vectorized asymptotic tests are in
-:mod:`samverkan.grouptests`. Checked against R in ``tests/test_significance_reference.py``.
+:mod:`samverkan.stats.count_tests`. Checked against R in ``tests/test_significance_reference.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 from scipy import special
 
-ALTERNATIVES = ("two-sided", "less", "greater")
+from ..vocabulary import ALTERNATIVES
 
 
 def midranks(totals: np.ndarray) -> np.ndarray:

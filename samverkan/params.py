@@ -17,7 +17,7 @@ the program runs from.
 
 Examples
 --------
->>> from samverkan.config import PARAMS_DIR, load_params, validate_params
+>>> from samverkan.params import PARAMS_DIR, load_params, validate_params
 >>> validate_params(PARAMS_DIR / "gavleborg.yaml")
 []
 >>> params = load_params(PARAMS_DIR / "gavleborg.yaml")
@@ -45,6 +45,7 @@ from . import instrument
 from .errors import DataError, Problem
 from .instrument import FAST_SAFE_LOADER, did_you_mean, normalize_text, survey_names
 from .load import read_export
+from .vocabulary import ADJUST_METHODS
 
 #: Keys of a params file, in the order of the notebook's parameters cell.
 PARAMS_KEYS: tuple[str, ...] = (
@@ -63,7 +64,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("forbund", "name", "wave", "data", "regions")
 #: Values of the optional keys when a params file leaves them out.
 PARAMS_DEFAULTS: Mapping[str, Any] = MappingProxyType({"baseline": None, "min_n": 5, "alpha": 0.05, "p_adjust": "holm"})
 #: Allowed ``p_adjust`` values (statsmodels' ``multipletests`` method names).
-P_ADJUST_METHODS: tuple[str, ...] = ("holm", "bonferroni", "fdr_bh")
+P_ADJUST_METHODS: tuple[str, ...] = ADJUST_METHODS
 #: Keys of ``baseline``.
 BASELINE_KEYS: tuple[str, ...] = ("wave", "data")
 #: Surveys the report cannot do without (in ``data`` and ``baseline.data``).
@@ -536,7 +537,7 @@ def validate_params(path: str | Path, *, check_data: bool = True) -> list[Proble
 
     Examples
     --------
-    >>> from samverkan.config import PARAMS_DIR
+    >>> from samverkan.params import PARAMS_DIR
     >>> validate_params(PARAMS_DIR / "fjallmarken.yaml", check_data=False)
     []
     """

@@ -1,0 +1,1 @@
+"""Tooling for the synthetic sample data (``samverkan synth``); the runtime never imports it."""
