@@ -11,7 +11,7 @@ from pathlib import Path
 
 import importlib
 
-from . import instrument
+from . import instrument, resources
 from .params import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
@@ -59,7 +59,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 #: Folder of the committed synthetic sample data.
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE_DIR = resources.SAMPLE_DIR
 
 
 def sample_path(forbund: str, wave: str, survey: str) -> Path:

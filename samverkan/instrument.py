@@ -27,7 +27,9 @@ from typing import Any
 
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+from . import resources
+
+SCHEMA_DIR = resources.SCHEMA_DIR
 INSTRUMENT_PATH = SCHEMA_DIR / "instrument.yaml"
 TABLE_SCHEMA_PATH = SCHEMA_DIR / "answers.schema.json"
 

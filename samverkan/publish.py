@@ -17,10 +17,11 @@ import tempfile
 import threading
 from pathlib import Path
 
+from . import resources
 from .params import load_params
 from .kernels import FreshKernel, NotebookFailed
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "forbund_report.ipynb"
+NOTEBOOK = resources.NOTEBOOKS_DIR / "forbund_report.ipynb"
 HIDDEN_TAGS = {"injected-parameters", "parameters", "setup"}
 
 

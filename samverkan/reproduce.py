@@ -40,16 +40,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import instrument
+from . import instrument, resources
 from .sentences import describe_test
 from .load import load
 from .stats.comparisons import adjust, compare, compare_items, compare_surveys
 from .stats.scores import analysis_population, distribution, score
 from .vocabulary import ADJUST_METHODS, TEST_COLUMNS, check_choice, check_columns
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: The published figures of FoU rapport 2017:1 (the default ``reference``).
-REFERENCE_PATH = DATA_DIR / "reference" / "fou_2017_1_published.yaml"
+REFERENCE_PATH = resources.REFERENCE_DIR / "fou_2017_1_published.yaml"
 PERCENT = 0.005  # tolerance of a percentage printed as a whole percent
 KINDS = ("count", "share")
 
@@ -809,7 +808,7 @@ def baseline_sample(sample_dir: str | Path | None = None) -> tuple[pd.DataFrame,
     tuple of pandas.DataFrame
         ``(staff, managers)``: tidy answers (:func:`samverkan.load`), the whole staff export.
     """
-    folder = Path(sample_dir) if sample_dir is not None else DATA_DIR / "sample"
+    folder = Path(sample_dir) if sample_dir is not None else resources.SAMPLE_DIR
     regions = read_reference()["regions"]
     with open(folder / "specs" / "gavleborg.yaml", encoding="utf-8") as handle:
         groups = yaml.safe_load(handle)["mysam_groups"]

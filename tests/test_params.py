@@ -27,7 +27,7 @@ from samverkan.params import (
 from samverkan.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = ROOT / "samverkan" / "data" / "sample"
 CORPUS = Path(__file__).resolve().parent / "bad_params"
 CASES = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))["cases"]
 COMMITTED = params_paths(PARAMS_DIR)

@@ -40,11 +40,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import instrument
+from .. import instrument, resources
 from ..instrument import Item, Survey
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = ROOT / "data" / "sample"
+SAMPLE_DIR = resources.SAMPLE_DIR
 SPECS_DIR = SAMPLE_DIR / "specs"
 
 #: Non-substantive answers of a target distribution → the cell written in the export.
