@@ -6,7 +6,6 @@ differences are real. ``import samverkan as sv``.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import importlib
@@ -15,6 +14,7 @@ from . import instrument, resources
 from .params import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
+from .version import __version__
 
 #: Where each of the other public names lives, imported on first use (PEP 562): a command that
 #: only reads params files and exports (``samverkan validate``, the batch until its kernels
@@ -52,11 +52,6 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted({*globals(), *_PUBLIC})
 
-
-try:
-    __version__ = version("samverkan")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
 
 #: Folder of the committed synthetic sample data.
 SAMPLE_DIR = resources.SAMPLE_DIR

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import Problem, problems_frame
-from .files import RawTable
+from .files import RawTable, ReadResult, respondents_per_unit
 from .instrument import CANONICAL_COLUMNS, Survey, did_you_mean, load_instrument, normalize_text
+from .tidy import canonical_dtypes
 
 
 def _listed(values) -> str:
@@ -96,9 +97,7 @@ def _check_record(record, survey: Survey, forbund, wave, lookup, seen: dict, row
 
 
 def read_canonical(raw: RawTable, survey: Survey, *, forbund, wave, lookup):
-    """Return a :class:`samverkan.load.ReadResult` for a canonical long CSV."""
-    from .load import ReadResult, respondents_per_unit
-    from .tidy import canonical_dtypes
+    """Return a :class:`samverkan.files.ReadResult` for a canonical long CSV."""
 
     file = str(raw.path)
     problems = _check_header(raw, survey)

@@ -50,6 +50,7 @@ from . import instrument, plots
 from .files import write_atomically
 from .display import Markdown, Png, display_table, write_workbook
 from .vocabulary import FUNNEL_COVERAGES, LEVELS, OVERVIEW_SWEDISH, check_choice, check_min_n
+from .version import __version__
 
 #: The table of ``results.json`` that holds the staff indicators at respondent level
 #: (:meth:`samverkan.ForbundReport.detectable`); the others are ``<survey>_<item>``
@@ -204,8 +205,6 @@ def _stack(frames: list[pd.DataFrame], front: list[str], empty: list[str]) -> pd
 
 def collection_summary(results: dict[str, pd.DataFrame]) -> Markdown:
     """What was collected, in Swedish: how many förbund, which waves, and the files that could not be read."""
-    from . import __version__
-
     forbund, problems = results["forbund"], results["problems"]
     waves = forbund["wave"].astype(str).value_counts().sort_index()
     wave_text = ", ".join(f"{w} ({c} förbund)" for w, c in waves.items()) if len(waves) > 1 else \

@@ -27,6 +27,7 @@ from .stats.comparisons import adjust, compare, compare_items, compare_surveys, 
 from .stats.planning import min_detectable_difference
 from .stats.scores import analysis_population, distribution, score
 from .tidy import is_missing
+from .version import __version__
 
 PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
          ("strukturer_myndigheter", "strukturer_aktorer")]
@@ -74,8 +75,6 @@ class ForbundReport:
 
     def about(self) -> "Markdown":
         """Data, wave, package version and run date."""
-        from . import __version__
-
         staff_n = self.staff["respondent_id"].nunique()
         managers_n = self.managers["respondent_id"].nunique() if self.managers is not None else 0
         baseline = f" Jämförelse med mätningen {self.baseline_wave}." if self.baseline_wave else ""
