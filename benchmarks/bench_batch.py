@@ -13,7 +13,7 @@ instead of a temporary folder).
 
 What it does, in one run:
 
-0. writes N fictional förbund with :func:`samverkan.sample.synth.write_fictional` into a
+0. writes N fictional förbund with :func:`samverkan.sample.fictional.write_fictional` into a
    temporary folder: ``data/<id>/2019/*.csv`` and ``params/<id>.yaml`` (data paths
    relative to ``params/``, so the kernel runs in a sibling folder ``notebooks/``);
 1. (a) a serial bash loop of plain papermill over the params files, as an evaluator
@@ -54,7 +54,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from samverkan.sample import synth
+from samverkan.sample import fictional
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -306,7 +306,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--forbund", type=int, default=20, help="number of fictional förbund (default 20)")
     parser.add_argument("--all", action="store_true", help=f"all {ALL_FORBUND} (overrides --forbund)")
-    parser.add_argument("--seed", type=int, default=synth.FICTIONAL_SEED, help="seed of the fictional set")
+    parser.add_argument("--seed", type=int, default=fictional.FICTIONAL_SEED, help="seed of the fictional set")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs of samverkan run (default 2)")
     parser.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run (default abc)")
     parser.add_argument("--keep", type=Path, help="write into this folder and keep it")
@@ -320,7 +320,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def benchmark(args: argparse.Namespace, folder: Path) -> int:
     start = time.perf_counter()
-    params = synth.write_fictional(args.forbund, folder, seed=args.seed)
+    params = fictional.write_fictional(args.forbund, folder, seed=args.seed)
     (folder / "notebooks").mkdir(exist_ok=True)  # the kernel's folder, a sibling of params/
     ids = [p.stem for p in params]
     memory = "psutil" if _has_psutil() else "/proc VmRSS"

@@ -6,14 +6,14 @@ differences are real. ``import samverkan as sv``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import importlib
 
 from . import instrument, resources
 from .params import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .errors import DataError, Problem
 from .load import load, load_comments, read_export, save
+from .resources import SAMPLE_DIR
+from .sample import sample_path, sample_regions
 from .version import __version__
 
 #: Where each of the other public names lives, imported on first use (PEP 562): a command that
@@ -51,40 +51,6 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_PUBLIC})
-
-
-#: Folder of the committed synthetic sample data.
-SAMPLE_DIR = resources.SAMPLE_DIR
-
-
-def sample_path(forbund: str, wave: str, survey: str) -> Path:
-    """Path of a committed synthetic sample export, ``data/sample/<forbund>/<wave>/<survey>.csv``.
-
-    Raises
-    ------
-    ValueError
-        If there is no such sample; the message lists the samples there are.
-    """
-    path = SAMPLE_DIR / forbund / str(wave) / f"{survey}.csv"
-    if not path.is_file():
-        known = sorted(str(p.relative_to(SAMPLE_DIR)) for p in SAMPLE_DIR.glob("*/*/*.csv"))
-        raise ValueError(f"no sample {forbund!r} wave {wave!r} survey {survey!r}; samples: {known}")
-    return path
-
-
-def sample_regions(forbund: str) -> dict[str, list[str]]:
-    """Region → units (kommuner and Mysam groups) of a sample förbund, from ``data/sample/specs/``."""
-    import yaml
-
-    path = SAMPLE_DIR / "specs" / f"{forbund}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in (SAMPLE_DIR / "specs").glob("*.yaml"))
-        raise ValueError(f"forbund={forbund!r} is not a sample förbund; expected one of {known}")
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    regions = {region: list(units) for region, units in spec["regions"].items()}
-    for region, groups in (spec.get("mysam_groups") or {}).items():
-        regions.setdefault(region, []).extend(groups)
-    return regions
 
 
 __all__ = [

@@ -54,24 +54,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write seeded synthetic sample exports."""
-    from .sample import synth
+    from .sample import export, fictional
 
     if args.seed is not None and args.fictional is None:
         print("--seed gäller bara med --fictional", file=sys.stderr)
         return 2
     if args.fictional is not None:
-        seed = synth.FICTIONAL_SEED if args.seed is None else args.seed
+        seed = fictional.FICTIONAL_SEED if args.seed is None else args.seed
         try:
-            params = synth.write_fictional(args.fictional, args.out, seed=seed)
+            params = fictional.write_fictional(args.fictional, args.out, seed=seed)
         except ValueError as error:
             print(f"fel: {error}", file=sys.stderr)
             return 2
         print(f"{len(params)} fiktiva förbund skrivna: params i {args.out / 'params'}, data i {args.out / 'data'}")
         return 0
     if args.all:
-        paths = synth.write_all(args.out)
+        paths = export.write_all(args.out)
     else:
-        paths = [p for spec in args.spec for p in synth.write_forbund(spec, args.out)]
+        paths = [p for spec in args.spec for p in export.write_forbund(spec, args.out)]
     print(f"{len(paths)} filer skrivna under {args.out}")
     return 0
 

@@ -4,7 +4,7 @@ One case per figure: (figure, published value, recomputed value, tolerance). Cou
 must be exact; a printed percentage must be met within its printed rounding (±0.005
 for a whole percent). The recomputation reads the committed sample
 ``data/sample/gavleborg/2016/*.csv`` with the project's loader (``sv.load``) and counts
-with plain pandas — it never calls ``samverkan.sample.synth``.
+with plain pandas — it never calls ``samverkan.sample``'s generator.
 
 Levels, as in the report: staff respondents (N=659, those with contact with the target
 group *and* experience of collaboration), staff unit rows (respondent × kommun, n=761),

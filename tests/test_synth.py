@@ -10,29 +10,30 @@ import pandas as pd
 import pytest
 
 from samverkan import instrument
-from samverkan.sample import synth
+from samverkan.sample import SAMPLE_DIR, SPECS_DIR, export, generate
+from samverkan.sample import spec as spec_module
 
-COMMITTED = sorted(synth.SAMPLE_DIR.glob("*/*/*.csv"))
+COMMITTED = sorted(SAMPLE_DIR.glob("*/*/*.csv"))
 FICTIONAL = ["alvdalsbygden", "fjallmarken", "kustbygden", "sjobygden", "skogslandet"]
 
 
 @pytest.fixture(scope="module")
 def gavleborg() -> dict:
-    return synth.load_spec(synth.SPECS_DIR / "gavleborg.yaml")
+    return spec_module.load_spec(SPECS_DIR / "gavleborg.yaml")
 
 
 @pytest.fixture(scope="module")
 def frames(gavleborg) -> dict[str, pd.DataFrame]:
-    return synth.generate(gavleborg, "2016")
+    return generate.generate(gavleborg, "2016")
 
 
 @pytest.fixture(scope="module")
 def all_frames() -> dict[tuple[str, str, str], pd.DataFrame]:
     out = {}
-    for path in synth.spec_paths():
-        spec = synth.load_spec(path)
+    for path in spec_module.spec_paths():
+        spec = spec_module.load_spec(path)
         for wave in spec["waves"]:
-            for survey, frame in synth.generate(spec, wave).items():
+            for survey, frame in generate.generate(spec, wave).items():
                 out[(spec["id"], wave, survey)] = frame
     return out
 
@@ -41,16 +42,16 @@ def all_frames() -> dict[tuple[str, str, str], pd.DataFrame]:
 
 
 def test_regeneration_is_byte_identical_to_the_committed_sample(tmp_path) -> None:
-    written = synth.write_all(tmp_path)
+    written = export.write_all(tmp_path)
     relative = sorted(p.relative_to(tmp_path) for p in written)
-    assert relative == sorted(p.relative_to(synth.SAMPLE_DIR) for p in COMMITTED)
+    assert relative == sorted(p.relative_to(SAMPLE_DIR) for p in COMMITTED)
     for path in COMMITTED:
-        fresh = tmp_path / path.relative_to(synth.SAMPLE_DIR)
+        fresh = tmp_path / path.relative_to(SAMPLE_DIR)
         assert fresh.read_bytes() == path.read_bytes(), f"{path} differs from a fresh regeneration"
 
 
 def test_write_forbund_returns_every_wave_and_survey(tmp_path) -> None:
-    paths = synth.write_forbund(synth.SPECS_DIR / "gavleborg.yaml", tmp_path)
+    paths = export.write_forbund(SPECS_DIR / "gavleborg.yaml", tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
         "gavleborg/2016/operativ.csv", "gavleborg/2016/chefsgrupp.csv",
         "gavleborg/2019/operativ.csv", "gavleborg/2019/chefsgrupp.csv",
@@ -58,8 +59,8 @@ def test_write_forbund_returns_every_wave_and_survey(tmp_path) -> None:
 
 
 def test_same_seed_same_data_other_seed_other_data(gavleborg, frames) -> None:
-    again = synth.generate(gavleborg, "2016")
-    other = synth.generate({**gavleborg, "seed": gavleborg["seed"] + 1}, "2016")
+    again = generate.generate(gavleborg, "2016")
+    other = generate.generate({**gavleborg, "seed": gavleborg["seed"] + 1}, "2016")
     for survey, frame in frames.items():
         pd.testing.assert_frame_equal(frame, again[survey])
         assert not frame.equals(other[survey])
@@ -72,7 +73,7 @@ def test_same_seed_same_data_other_seed_other_data(gavleborg, frames) -> None:
 
 def test_write_all_without_specs_fails(tmp_path) -> None:
     with pytest.raises(ValueError, match="no spec files"):
-        synth.write_all(tmp_path / "out", specs_dir=tmp_path)
+        export.write_all(tmp_path / "out", specs_dir=tmp_path)
 
 
 # ------------------------------------------------------------------ contents
@@ -85,7 +86,7 @@ def test_columns_are_every_item_and_comment_in_questionnaire_order(all_frames) -
 
 
 def test_cells_are_instrument_labels(all_frames) -> None:
-    missing = set(synth.MISSING_CELLS.values())
+    missing = set(spec_module.MISSING_CELLS.values())
     for key, frame in all_frames.items():
         spec = instrument.survey(key[2])
         for item in spec.items:
@@ -99,7 +100,7 @@ def test_cells_are_instrument_labels(all_frames) -> None:
 
 def test_unit_cells_name_known_units(all_frames) -> None:
     for (forbund, _, survey), frame in all_frames.items():
-        spec = synth.load_spec(synth.SPECS_DIR / f"{forbund}.yaml")
+        spec = spec_module.load_spec(SPECS_DIR / f"{forbund}.yaml")
         regions = spec["regions"] if survey == "operativ" else spec["mysam_groups"]
         known = {u for units in regions.values() for u in units}
         column = instrument.survey(survey).unit_item
@@ -144,11 +145,11 @@ def test_comments_are_few_and_obviously_synthetic(all_frames) -> None:
 
 
 def test_names_say_the_data_are_synthetic() -> None:
-    for path in synth.spec_paths():
-        spec = synth.load_spec(path)
+    for path in spec_module.spec_paths():
+        spec = spec_module.load_spec(path)
         assert spec["name"].endswith(("(syntetiska data)", "(fiktivt)")), spec["name"]
         assert "SYNTETISKA DATA" in path.read_text(encoding="utf-8")
-    readme = (synth.SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    readme = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
     assert "synthetic" in readme.lower() and "syntetisk" in readme.lower()
 
 
@@ -157,7 +158,7 @@ def test_fictional_forbund_cover_the_required_range(all_frames) -> None:
     managers = {f: all_frames[(f, "2019", "chefsgrupp")] for f in FICTIONAL}
     assert all(60 <= len(frame) <= 300 for frame in staff.values())
     assert all(10 <= len(frame) <= 40 for frame in managers.values())
-    municipalities = {f: len({u for units in synth.load_spec(synth.SPECS_DIR / f"{f}.yaml")["regions"].values()
+    municipalities = {f: len({u for units in spec_module.load_spec(SPECS_DIR / f"{f}.yaml")["regions"].values()
                               for u in units}) for f in FICTIONAL}
     assert min(municipalities.values()) == 1 and max(municipalities.values()) == 7
     assert ("alvdalsbygden", "2016", "operativ") in all_frames
@@ -183,7 +184,7 @@ def test_some_staff_work_in_several_municipalities(frames, all_frames) -> None:
 
 
 def test_cp1252_semicolon_export() -> None:
-    raw = (synth.SAMPLE_DIR / "sjobygden" / "2019" / "operativ.csv").read_bytes()
+    raw = (SAMPLE_DIR / "sjobygden" / "2019" / "operativ.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     header = raw.decode("cp1252").split("\n")[0]
@@ -191,13 +192,13 @@ def test_cp1252_semicolon_export() -> None:
 
 
 def test_question_text_headers() -> None:
-    header = (synth.SAMPLE_DIR / "skogslandet" / "2019" / "operativ.csv").read_text(encoding="utf-8").split("\n")[0]
+    header = (SAMPLE_DIR / "skogslandet" / "2019" / "operativ.csv").read_text(encoding="utf-8").split("\n")[0]
     assert header.startswith("Respondent-id,Har du i ditt arbete kontakt")
     assert instrument.survey("operativ").item("lyssnar").text in header
 
 
 def test_numeric_codes_for_ordinal_items() -> None:
-    frame = pd.read_csv(synth.SAMPLE_DIR / "kustbygden" / "2019" / "operativ.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(SAMPLE_DIR / "kustbygden" / "2019" / "operativ.csv", dtype=str, keep_default_na=False)
     assert set(frame["lyssnar"]) <= {"1", "2", "3", "4", "5", "6", "Vet ej", "Ej aktuellt", ""}
     assert frame["lyssnar"].str.fullmatch(r"\d").mean() > 0.5
     assert set(frame["verksamhet"]) <= set(instrument.survey("operativ").item("verksamhet").labels) | {""}
@@ -210,7 +211,7 @@ def test_files_use_newline_line_endings() -> None:
 
 
 def test_format_export_is_the_identity_for_the_plain_format(frames) -> None:
-    plain = synth.format_export(frames["operativ"], "operativ", synth.FORMAT_DEFAULTS)
+    plain = export.format_export(frames["operativ"], "operativ", spec_module.FORMAT_DEFAULTS)
     pd.testing.assert_frame_equal(plain, frames["operativ"])
 
 
@@ -219,17 +220,17 @@ def test_format_export_is_the_identity_for_the_plain_format(frames) -> None:
 
 def test_counts_reproduce_integer_weights_exactly() -> None:
     weights = {"a": 7, "b": 37, "c": 150, "d": 552}
-    assert synth._counts(weights, sum(weights.values())) == weights
-    shares = synth._counts({"a": 0.333, "b": 0.333, "c": 0.334}, 10)
+    assert generate._counts(weights, sum(weights.values())) == weights
+    shares = generate._counts({"a": 0.333, "b": 0.333, "c": 0.334}, 10)
     assert sum(shares.values()) == 10 and max(shares.values()) - min(shares.values()) <= 1
 
 
 def test_fill_quotas_respects_weights() -> None:
     weight = np.array([1, 2, 1, 1, 3, 1])
-    given = synth._fill_quotas(range(6), weight, [("x", 4), ("y", 5)])
+    given = generate._fill_quotas(range(6), weight, [("x", 4), ("y", 5)])
     assert sum(weight[r] for r, a in given.items() if a == "x") == 4
-    with pytest.raises(synth._Infeasible):
-        synth._fill_quotas([1, 4], weight, [("x", 1), ("y", 4)])
+    with pytest.raises(generate._Infeasible):
+        generate._fill_quotas([1, 4], weight, [("x", 1), ("y", 4)])
 
 
 # -------------------------------------------------------------- validation
@@ -283,28 +284,28 @@ BAD_SPECS = [
 @pytest.mark.parametrize(("path", "value", "message"), BAD_SPECS, ids=[".".join(p) for p, _, _ in BAD_SPECS])
 def test_spec_errors_name_the_bad_key(gavleborg, path, value, message) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
-        synth.validate_spec(_bad(gavleborg, path, value))
+        spec_module.validate_spec(_bad(gavleborg, path, value))
 
 
 def test_load_spec_names_the_file(tmp_path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("id: broken\nname: Trasig\nseed: 1\nid_prefix: BRK\nregions: {A: [a]}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"broken\.yaml\.waves: missing"):
-        synth.load_spec(path)
+        spec_module.load_spec(path)
 
 
 def test_generate_rejects_an_unknown_wave(gavleborg) -> None:
     with pytest.raises(ValueError, match="wave='2030' is not a wave of 'gavleborg'"):
-        synth.generate(gavleborg, "2030")
+        generate.generate(gavleborg, "2030")
 
 
 def test_rows_are_needed_for_every_strukturerad_answer(gavleborg) -> None:
     spec = _bad(gavleborg, (*W16, "operativ", "items", "strukturerad", "dist", "blank"), 5)
     with pytest.raises(ValueError, match=r"no rows for the 5 respondents with strukturerad='blank'"):
-        synth.generate(spec, "2016")
+        generate.generate(spec, "2016")
 
 
 def test_infeasible_units_are_reported(gavleborg) -> None:
     spec = _bad(gavleborg, (*W16, "operativ", "units", "rows"), 500)
     with pytest.raises(ValueError, match="unit rows"):
-        synth.generate(spec, "2016")
+        generate.generate(spec, "2016")

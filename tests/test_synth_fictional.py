@@ -1,11 +1,12 @@
-"""Fictional förbund on demand (``synth.write_fictional``): files, valid params, determinism."""
+"""Fictional förbund on demand (``fictional.write_fictional``): files, valid params, determinism."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from samverkan.sample import synth
+from samverkan.sample import fictional
+from samverkan.sample import spec as spec_module
 from samverkan.cli import main
 from samverkan.params import PARAMS_DIR, PARAMS_KEYS, load_params, validate_params
 
@@ -15,7 +16,7 @@ N = 3
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("fiktiva")
-    return out, synth.write_fictional(N, out, seed=2026)
+    return out, fictional.write_fictional(N, out, seed=2026)
 
 
 def _files(folder) -> dict[str, bytes]:
@@ -53,7 +54,7 @@ def test_params_have_the_keys_of_the_committed_files(written) -> None:
 def test_regions_are_the_kommuner_and_mysam_groups_of_the_spec(written) -> None:
     _, params = written
     for index, path in enumerate(params, start=1):
-        spec = synth.fictional_spec(index, 2026)
+        spec = fictional.fictional_spec(index, 2026)
         loaded = load_params(path)
         assert list(loaded.regions) == list(spec["regions"])
         for region, kommuner in spec["regions"].items():
@@ -62,8 +63,8 @@ def test_regions_are_the_kommuner_and_mysam_groups_of_the_spec(written) -> None:
 
 def test_specs_are_small_and_plausible() -> None:
     for index in range(1, 31):
-        spec = synth.fictional_spec(index, 2026)
-        assert synth.validate_spec(spec) == spec
+        spec = fictional.fictional_spec(index, 2026)
+        assert spec_module.validate_spec(spec) == spec
         kommuner = [u for units in spec["regions"].values() for u in units]
         wave = spec["waves"]["2019"]
         assert list(spec["waves"]) == ["2019"]
@@ -74,17 +75,17 @@ def test_specs_are_small_and_plausible() -> None:
 
 def test_regeneration_is_byte_identical(written, tmp_path) -> None:
     out, _ = written
-    synth.write_fictional(N, tmp_path, seed=2026)
+    fictional.write_fictional(N, tmp_path, seed=2026)
     assert _files(tmp_path) == _files(out)
 
 
 def test_another_seed_gives_other_forbund(written, tmp_path) -> None:
     out, _ = written
-    synth.write_fictional(N, tmp_path, seed=2027)
+    fictional.write_fictional(N, tmp_path, seed=2027)
     first, other = _files(out), _files(tmp_path)
     assert first.keys() == other.keys()
     assert all(first[name] != other[name] for name in first)
-    assert synth.fictional_spec(1, 2026) != synth.fictional_spec(1, 2027)
+    assert fictional.fictional_spec(1, 2026) != fictional.fictional_spec(1, 2027)
 
 
 def test_names_say_fictional(written) -> None:
@@ -94,14 +95,14 @@ def test_names_say_fictional(written) -> None:
         assert loaded.forbund == f"fiktiv{index:02d}"
         assert loaded.name == f"Fiktivt förbund {index:02d}" and "fiktiv" in loaded.name.lower()
         assert "SYNTETISKA DATA" in path.read_text(encoding="utf-8")
-        assert "fiktiv" in synth.fictional_spec(index, 2026)["description"].lower()
+        assert "fiktiv" in fictional.fictional_spec(index, 2026)["description"].lower()
 
 
 def test_bad_arguments_are_named(tmp_path) -> None:
     with pytest.raises(ValueError, match="n=0 must be an integer ≥ 1"):
-        synth.write_fictional(0, tmp_path)
+        fictional.write_fictional(0, tmp_path)
     with pytest.raises(ValueError, match="index=-1"):
-        synth.fictional_spec(-1, 2026)
+        fictional.fictional_spec(-1, 2026)
 
 
 def test_cli_writes_the_same_files(written, tmp_path, capsys) -> None:
