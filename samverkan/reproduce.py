@@ -6,7 +6,9 @@ is the library behind the reproduction notebook:
 
 * :func:`published_figures` — every figure of ``data/reference/fou_2017_1_published.yaml``
   (and the few printed figures that file records only in its comments), one row each,
-  with whether a survey export can hold it at all;
+  with whether a survey export can hold it at all; how each figure is recomputed (or
+  why it cannot be) is data, the figure catalogue ``data/reference/fou_2017_1_catalogue.yaml``
+  read by :func:`catalogue`;
 * :func:`recompute` — each recomputable figure computed from tidy answers with the
   package's own :func:`samverkan.score` and :func:`samverkan.distribution`;
 * :func:`reproduction_table` — published beside recomputed, with notes on the places
@@ -32,8 +34,9 @@ blank) out of the denominator.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -49,16 +52,13 @@ from .vocabulary import ADJUST_METHODS, TEST_COLUMNS, check_choice, check_column
 
 #: The published figures of FoU rapport 2017:1 (the default ``reference``).
 REFERENCE_PATH = resources.REFERENCE_DIR / "fou_2017_1_published.yaml"
+#: How each printed figure is recomputed from an export (the figure catalogue).
+CATALOGUE_PATH = resources.REFERENCE_DIR / "fou_2017_1_catalogue.yaml"
 PERCENT = 0.005  # tolerance of a percentage printed as a whole percent
 KINDS = ("count", "share")
 
 FIGURE_COLUMNS = ["figure", "description", "page", "kind", "published", "tolerance", "recomputable", "why_not", "key"]
 TABLE_COLUMNS = ["figure", "description", "published", "recomputed", "difference", "within_rounding", "note"]
-
-N, S, V, G = "Norra Hälsingland", "Södra Hälsingland", "Västra Gästrikland", "Gävle"
-REGIONS = (N, S, V, G)
-HIGH_FREQUENCY = ("ofta", "för det mesta", "alltid")
-LOW_EXTENT = ("inte alls", "till liten del", "delvis")
 
 
 # ----------------------------------------------------------------- the catalogue
@@ -125,295 +125,77 @@ class Figure:
             raise ValueError(f"figure {self.figure!r}: give either recipe= or why_not=")
 
 
-def _count(figure, description, key=None, recipe=None, **options) -> Figure:
-    return Figure(figure, description, "count", key=key, recipe=recipe, **options)
+#: Keys a figure of the catalogue may have (see the header of the catalogue file).
+FIGURE_KEYS = ("figure", "description", "kind", "key", "printed", "recipe", "why_not", "page", "note")
 
 
-def _share(figure, description, key=None, recipe=None, **options) -> Figure:
-    return Figure(figure, description, "share", key=key, recipe=recipe, **options)
+@functools.cache
+def _read_catalogue(path: Path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle)
+    if not isinstance(spec, dict) or not {"reasons", "contradictions", "figures"} <= set(spec):
+        raise ValueError(f"{path}: expected the mappings reasons, contradictions and figures")
+    return spec
 
 
-OP = "operativ_personal"
-STRUCT = (OP, "structured_collaboration")
-CH = "chefsgrupp"
-
-WHY_SENT = "Antalet utskickade enkäter finns inte i en svarsexport: den innehåller bara de svar som kom in."
-WHY_SAMPLE = "Urvalet efter justering finns inte i en svarsexport: den innehåller bara de svar som kom in."
-WHY_RATE = ("Svarsfrekvensen kräver urvalets storlek (1 149), som inte finns i en svarsexport; "
-            "bara täljaren (817 inkomna svar) går att räkna om.")
-WHY_INVITED = "Antalet inbjudna chefer finns inte i en svarsexport: den innehåller bara de svar som kom in."
-WHY_MANAGER_RATE = ("Svarsfrekvensen kräver antalet inbjudna chefer (75), som inte finns i en svarsexport; "
-                    "bara täljaren (54 svarande) går att räkna om.")
-WHY_DROPOUT = "Bortfallet (de som inte svarade eller inte fullföljde enkäten) finns inte i en svarsexport."
-WHY_GROUPS = "Den nionde chefsgruppen fick ingen enkät och finns därför inte i svarsexporten."
-
-#: The report's own contradictions, by figure id (Swedish, for the reproduction table).
-CONTRADICTIONS = {
-    "tabell2.n": (
-        "Rapporten motsäger sig själv: Tabell 2 anger n = 804, men 817 svar kom in "
-        "(718 ja + 83 nej + 16 obesvarade = 817). Tabellen omfattar bara 804 av svaren."
-    ),
-    "tabell2.kontakt.obesvarat": (
-        "Följer av Tabell 2:s n = 804 (804 − 718 − 83 = 3). Av de 817 inkomna svaren lämnade "
-        "817 − 718 − 83 = 16 frågan obesvarad."
-    ),
-    "tabell4.region.Gävle.andel": (
-        "Rapporten avrundar fel: 66 av 215 = 30,7 %, vilket avrundas till 31 %, inte 30 %. "
-        "De tre andra länsdelarna är rätt avrundade."
-    ),
-    "sid49.chefer.lyssnar.andel_hög": (
-        "Rapporten motsäger sig själv: sammanfattningen (s. 49) anger 90 %, men Diagram 3 (s. 21) ger "
-        "56 höga svar av 67 gruppsvar = 84 % (56 av de 66 som besvarade frågan = 85 %)."
-    ),
-}
-#: Remarks on figures that match but belong to a contradiction.
-REMARKS = {
-    "diagram3.lyssnar.hög": "Sammanfattningen (s. 49) anger 90 % höga svar; 56 av 67 är 84 % (se sid49).",
-    "chefer.gruppsvar": ("n per länsdel i Diagram 4 summerar till 66 (20 + 22 + 16 + 8), inte 67; "
-                         "ett av gruppsvaren saknar troligen svar på frågan."),
-}
+def _recipe(entry: Mapping, where: str) -> Recipe:
+    try:
+        return Recipe(**{k: tuple(v) if k in ("labels", "groups") else v for k, v in entry.items()})
+    except TypeError as error:
+        raise ValueError(f"{where}.recipe: {error}; expected keys of {[f.name for f in fields(Recipe)]}") from None
 
 
-def _staff_population_figures() -> list[Figure]:
-    everyone = Recipe("alla", "kontakt_malgrupp", "totalt", level="respondent")
-    contact = dict(population="alla", item="kontakt_malgrupp", level="respondent")
-    return [
-        _count("personal.utskickade", "Utskickade enkäter till operativ personal", (OP, "sent"), why_not=WHY_SENT),
-        _count("personal.urval_efter_justering", "Urval efter justering, operativ personal",
-               (OP, "sample_after_adjustment"), why_not=WHY_SAMPLE),
-        _count("personal.inkomna_svar", "Inkomna svar från operativ personal (minst en fråga besvarad)",
-               (OP, "responses_received"), everyone),
-        _share("personal.svarsfrekvens", "Svarsfrekvens, operativ personal (tryckt 71 %)", printed=0.71,
-               why_not=WHY_RATE),
-        _count("tabell2.kontakt.ja", "Tabell 2: kontakt med målgruppen, antal ja",
-               (OP, "target_group_contact", "ja"), Recipe(**contact, measure="antal", labels=("ja",))),
-        _count("tabell2.kontakt.nej", "Tabell 2: kontakt med målgruppen, antal nej",
-               (OP, "target_group_contact", "nej"), Recipe(**contact, measure="antal", labels=("nej",))),
-        _count("tabell2.kontakt.obesvarat", "Tabell 2: kontakt med målgruppen, antal obesvarade",
-               (OP, "target_group_contact", "obesvarat"), Recipe(**contact, measure="saknas")),
-        _count("tabell2.n", "Tabell 2: kontakt med målgruppen, n", (OP, "target_group_contact", "n"), everyone),
-        _count("personal.analyspopulation",
-               "Personer i analysen (kontakt med målgruppen och erfarenhet av samverkan), N",
-               (OP, "respondents_in_analysis"),
-               Recipe("analys", "erfarenhet_samverkan", "totalt", level="respondent")),
-        _count("personal.enhetsrader", "Enhetsrader i analysen (person × kommun), n", (OP, "unit_rows"),
-               Recipe("analys", "erfarenhet_samverkan", "totalt")),
-    ]
+def _figure(entry: Mapping, reasons: Mapping[str, str], where: str) -> Figure:
+    unknown = sorted(set(entry) - set(FIGURE_KEYS))
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r}; expected one of {list(FIGURE_KEYS)}")
+    why = entry.get("why_not")
+    if why is not None and why not in reasons:
+        raise ValueError(f"{where}.why_not: {why!r} is not a reason; expected one of {list(reasons)}")
+    return Figure(**{
+        **entry,
+        "key": tuple(entry["key"]) if entry.get("key") is not None else None,
+        "recipe": _recipe(entry["recipe"], where) if entry.get("recipe") is not None else None,
+        "why_not": reasons[why] if why is not None else None,
+    })
 
 
-def _staff_background_figures() -> list[Figure]:
-    def person(item: str, label: str) -> Recipe:
-        return Recipe("analys", item, "antal", labels=(label,), level="respondent")
+def catalogue(path: str | Path | None = None) -> list[Figure]:
+    """Every figure FoU rapport 2017:1 printed, in report order per survey, from the catalogue file.
 
-    often = [("samverkar_en_part", "one_party", "en annan part"),
-             ("samverkar_tva_parter", "two_parties", "två andra parter samtidigt"),
-             ("samverkar_tre_fler", "three_or_more", "tre eller fler andra parter samtidigt")]
-    return [
-        _count("diagram13.verksamhet.primärvård", "Diagram 13: verksamhet primärvård (störst), antal personer",
-               (OP, "verksamhet_largest", "primärvård"), person("verksamhet", "primärvård")),
-        *[_count(f"diagram15.yrke.{label}", f"Diagram 15: yrke {label}, antal personer",
-                 (OP, "yrke_largest", label), person("yrke", label))
-          for label in ("socialsekreterare", "arbetsförmedlare", "sjuksköterska")],
-        *[_count(f"diagram16.{item}.ofta", f"Diagram 16: samverkar ofta med {text}, antal personer",
-                 (OP, "collaborates_often_with", key), person(item, "ofta"))
-          for item, key, text in often],
-    ]
+    Parameters
+    ----------
+    path
+        The catalogue (default ``data/reference/fou_2017_1_catalogue.yaml``; its header
+        describes the keys).
 
+    Raises
+    ------
+    ValueError
+        If an entry has an unknown key, names an unknown reason or repeats a figure id;
+        the message names the entry.
 
-def _structured_figures() -> list[Figure]:
-    def people(measure: str) -> Recipe:
-        return Recipe("analys", "strukturerad", measure, level="respondent")
-
-    def rows(measure: str, region: str) -> Recipe:
-        return Recipe("analys", "strukturerad", measure, by="region", groups=(region,))
-
-    printed = {N: 0.41, S: 0.42, V: 0.37, G: 0.30}
-    figures = [
-        _count("strukturerad.respondenter.ja", "Strukturerad samverkan: antal personer som ingår",
-               (*STRUCT, "respondents", "ja"), people("n_hög"), page=37),
-        _count("strukturerad.respondenter.n", "Strukturerad samverkan: antal personer, N",
-               (*STRUCT, "respondents", "n"), people("n"), page=37),
-        _share("strukturerad.respondenter.andel", "Strukturerad samverkan: andel personer som ingår (tryckt 35 %)",
-               recipe=people("andel_hög"), printed=0.35, page=37),
-    ]
-    for region in REGIONS:
-        base = f"tabell4.region.{region}"
-        figures += [
-            _count(f"{base}.ja", f"Tabell 4: strukturerad samverkan, {region}, antal ja",
-                   (*STRUCT, "by_region", region, "ja"), rows("n_hög", region)),
-            _count(f"{base}.n", f"Tabell 4: strukturerad samverkan, {region}, antal enhetsrader",
-                   (*STRUCT, "by_region", region, "n"), rows("n", region)),
-            _share(f"{base}.andel", f"Tabell 4: strukturerad samverkan, {region}, andel ja "
-                   f"(tryckt {printed[region]:.0%})".replace("%", " %"), recipe=rows("andel_hög", region),
-                   printed=printed[region]),
-        ]
-    benefit = (OP, "structured_benefit")
-    return figures + [
-        _count("sid38.nytta.n", "Sid. 38: enhetsrader i strukturerad samverkan som svarat om nyttan, n",
-               (*benefit, "n"), Recipe("analys", "nytta_individ", "n"), page=38),
-        _count("sid38.nytta_individ.stor nytta", "Sid. 38: samverkansgruppen ger stor nytta för individen, antal",
-               (*benefit, "individ_stor_nytta"), Recipe("analys", "nytta_individ", "antal", ("stor nytta",)), page=38),
-        _count("sid38.nytta_organisation.stor nytta",
-               "Sid. 38: samverkansgruppen ger stor nytta för organisationen, antal",
-               (*benefit, "organisation_stor_nytta"),
-               Recipe("analys", "nytta_organisation", "antal", ("stor nytta",)), page=38),
-    ]
+    Examples
+    --------
+    >>> figures = catalogue()
+    >>> figures[0].figure, figures[0].recipe is None, len({f.figure for f in figures}) == len(figures)
+    ('personal.utskickade', True, True)
+    """
+    path = Path(path) if path is not None else CATALOGUE_PATH
+    spec = _read_catalogue(path)
+    figures = [_figure(entry, spec["reasons"], f"{path.name}: figures[{i}] ({entry.get('figure')})")
+               for i, entry in enumerate(spec["figures"])]
+    seen: set[str] = set()
+    for figure in figures:
+        if figure.figure in seen:
+            raise ValueError(f"{path.name}: figure {figure.figure!r} appears twice")
+        seen.add(figure.figure)
+    return figures
 
 
-def _staff_item_figures() -> list[Figure]:
-    items = (OP, "items")
-    figures = [
-        _share("diagram17.lyssnar.andel_hög", "Diagram 17: de andra parterna lyssnar, andel höga värden",
-               (*items, "lyssnar", "share_high"), Recipe("analys", "lyssnar", "andel_hög")),
-        _share("diagram18.vet_tillfora.andel_hög",
-               "Diagram 18: vet vad de andra parterna kan tillföra, andel höga värden",
-               (*items, "vet_tillfora", "share_high"), Recipe("analys", "vet_tillfora", "andel_hög")),
-        *[_share(f"diagram19.brukare_tillvara.region.{region}.andel_hög",
-                 f"Diagram 19: brukarens kunskap tas tillvara, {region}, andel höga värden",
-                 (*items, "brukare_tillvara", "share_high_by_region", region),
-                 Recipe("analys", "brukare_tillvara", "andel_hög", by="region", groups=(region,)))
-          for region in REGIONS],
-        *[_share(f"diagram{number}.{item}.andel_låg",
-                 f"Diagram {number}: strukturer för samverkan {whom}, andel delvis eller lägre",
-                 (*items, item, "share_low"), Recipe("analys", item, "andel", LOW_EXTENT))
-          for number, item, whom in [(22, "strukturer_myndigheter", "mellan myndigheterna"),
-                                     (23, "strukturer_aktorer", "med andra aktörer")]],
-    ]
-    shares = [(24, "synsatt", "gemensamt synsätt", "delvis"), (24, "synsatt", "gemensamt synsätt", "till stor del"),
-              (25, "arbetssatt", "gemensamma arbetssätt", "delvis"),
-              (25, "arbetssatt", "gemensamma arbetssätt", "till stor del"),
-              (25, "arbetssatt", "gemensamma arbetssätt", "till mycket stor del")]
-    figures += [_share(f"diagram{number}.{item}.{label}", f"Diagram {number}: {text}, andel {label}",
-                       (*items, item, "share", label), Recipe("analys", item, "andel", (label,)))
-                for number, item, text, label in shares]
-    forms = [(26, "former_med_brukare", "with_user_answers", "med brukaren närvarande"),
-             (27, "former_utan_brukare", "without_user_answers", "utan brukaren närvarande"),
-             (28, "former_ovriga", "other_forms_answers", "övriga former")]
-    return figures + [
-        _count(f"diagram{number}.{item}.val", f"Diagram {number}: samverkansformer {text}, antal val",
-               (OP, "collaboration_forms", key), Recipe("analys", item, "besvarade", level="respondent"))
-        for number, item, key, text in forms
-    ]
-
-
-def _manager_population_figures() -> list[Figure]:
-    def person(item: str, measure: str, labels=(), **options) -> Recipe:
-        return Recipe("chefer", item, measure, labels, level="respondent", **options)
-
-    return [
-        _count("chefer.namngivna", "Chefer namngivna i chefsgrupperna", printed=80, why_not=WHY_INVITED),
-        _count("chefer.slutat", "Namngivna chefer som hade slutat", printed=5, why_not=WHY_INVITED),
-        _count("chefer.inbjudna", "Chefer som fick enkäten", (CH, "invited"), why_not=WHY_INVITED),
-        _count("chefer.respondenter", "Chefer som svarade, N", (CH, "respondents"), person("chef_mandat", "totalt")),
-        _share("chefer.svarsfrekvens", "Svarsfrekvens, chefer (tryckt 72 %)", printed=0.72, why_not=WHY_MANAGER_RATE),
-        _count("chefer.bortfall", "Bortfall bland cheferna", printed=21, why_not=WHY_DROPOUT),
-        _count("chefer.bortfall.obesvarade", "Bortfall: chefer som inte svarade", printed=18, why_not=WHY_DROPOUT),
-        _count("chefer.bortfall.ofullständiga", "Bortfall: chefer som inte fullföljde enkäten", printed=3,
-               why_not=WHY_DROPOUT),
-        _count("chefer.grupper.alla", "Lokala chefsgrupper (Mysam) i länet", printed=9, why_not=WHY_GROUPS),
-        _count("chefer.grupper.tillfrågade", "Lokala chefsgrupper (Mysam) som fick enkäten", printed=8,
-               recipe=Recipe("chefer", "lyssnar", "grupper", by="unit")),
-        _count("chefer.gruppsvar", "Gruppsvar (chef × chefsgrupp), n", (CH, "group_answers"),
-               Recipe("chefer", "chef_mandat", "totalt"), note=REMARKS["chefer.gruppsvar"]),
-        _count("tabell3.mandat.ja", "Tabell 3: chefer med mandat, antal ja", (CH, "manager_with_mandate", "ja"),
-               person("chef_mandat", "antal", ("ja",))),
-        _count("tabell3.n", "Tabell 3: chefer, n", (CH, "manager_with_mandate", "n"), person("chef_mandat", "n")),
-        _count("tabell3.primärvård.n", "Tabell 3: chefer inom primärvården (text: 12)", printed=12,
-               recipe=person("verksamhet", "antal", ("primärvård",))),
-        _count("tabell3.primärvård.utan_mandat", "Tabell 3: chefer inom primärvården utan mandat (text: 7 av 12)",
-               printed=7, recipe=person("chef_mandat", "antal", ("nej",), by="verksamhet", groups=("primärvård",))),
-        *[_count(f"diagram2.vikt_delta.{label}", f"Diagram 2: vikten av att delta i träffarna, {label}, antal chefer",
-                 (CH, "importance_of_meetings", "counts", label), person("vikt_delta", "antal", (label,)))
-          for label in instrument.item("vikt_delta").labels],
-    ]
-
-
-def _manager_listening_figures() -> list[Figure]:
-    items = (CH, "items")
-
-    def by_region(item: str, measure: str, region: str, labels=()) -> Recipe:
-        return Recipe("chefer", item, measure, labels, by="region", groups=(region,))
-
-    mostly = ("ofta", "för det mesta")
-    figures = [
-        _count("diagram3.lyssnar.hög", "Diagram 3: de andra parterna lyssnar ofta, för det mesta eller alltid, antal",
-               (*items, "lyssnar", "high"), Recipe("chefer", "lyssnar", "n_hög"), page=21,
-               note=REMARKS["diagram3.lyssnar.hög"]),
-        _count("diagram3.lyssnar.ibland", "Diagram 3: de andra parterna lyssnar ibland, antal",
-               (*items, "lyssnar", "ibland"), Recipe("chefer", "lyssnar", "antal", ("ibland",))),
-    ]
-    for region in REGIONS:
-        key = (*items, "lyssnar", "alltid_by_region", region)
-        figures += [
-            _count(f"diagram4.lyssnar.region.{region}.alltid", f"Diagram 4: lyssnar alltid, {region}, antal",
-                   (*key, 0), by_region("lyssnar", "antal", region, ("alltid",))),
-            _count(f"diagram4.lyssnar.region.{region}.n", f"Diagram 4: lyssnar, {region}, n",
-                   (*key, 1), by_region("lyssnar", "n", region)),
-        ]
-    figures.append(_count("diagram5.vet_tillfora.ibland", "Diagram 5: vet vad de andra parterna kan tillföra, ibland",
-                          (*items, "vet_tillfora", "ibland"), Recipe("chefer", "vet_tillfora", "antal", ("ibland",))))
-    for region in (N, S, V):
-        key = (*items, "vet_tillfora", "ofta_or_mostly_by_region", region) if region != V else None
-        text = " (text: 2 av 16)" if region == V else ""
-        figures += [
-            _count(f"diagram6.vet_tillfora.region.{region}.ofta_eller_för_det_mesta",
-                   f"Diagram 6: vet vad parterna kan tillföra ofta eller för det mesta, {region}, antal{text}",
-                   key and (*key, 0), by_region("vet_tillfora", "antal", region, mostly),
-                   printed=2 if region == V else None),
-            _count(f"diagram6.vet_tillfora.region.{region}.n",
-                   f"Diagram 6: vet vad parterna kan tillföra, {region}, n{text}",
-                   key and (*key, 1), by_region("vet_tillfora", "n", region), printed=16 if region == V else None),
-        ]
-    return figures + [
-        _count("diagram6.vet_tillfora.region.Gävle.för_det_mesta_eller_alltid",
-               "Diagram 6: vet vad parterna kan tillföra för det mesta eller alltid, Gävle (text: ingen)",
-               printed=0, recipe=by_region("vet_tillfora", "antal", G, ("för det mesta", "alltid"))),
-    ]
-
-
-def _manager_extent_figures() -> list[Figure]:
-    items = (CH, "items")
-
-    def answers(item: str, measure: str, labels=(), **options) -> Recipe:
-        return Recipe("chefer", item, measure, labels, **options)
-
-    return [
-        _count("diagram7.rutiner_relationer.hög",
-               "Diagram 7: rutiner och relationer till stor eller mycket stor del, antal",
-               (*items, "rutiner_relationer", "high"),
-               answers("rutiner_relationer", "antal", ("till stor del", "till mycket stor del"))),
-        _count("diagram7.rutiner_relationer.delvis", "Diagram 7: rutiner och relationer delvis, antal",
-               (*items, "rutiner_relationer", "delvis"), answers("rutiner_relationer", "antal", ("delvis",))),
-        _count("diagram9.forebyggande.delvis", "Diagram 9: chefsgruppen arbetar förebyggande delvis, antal",
-               (*items, "forebyggande", "delvis"), answers("forebyggande", "antal", ("delvis",))),
-        _count("diagram9.forebyggande.hög", "Diagram 9: chefsgruppen arbetar förebyggande, höga värden, antal",
-               (*items, "forebyggande", "high"), answers("forebyggande", "n_hög")),
-        *[_count(f"diagram10.forebyggande.region.{region}.hög",
-                 f"Diagram 10: arbetar förebyggande, höga värden, {region}, antal (text: {value})", printed=value,
-                 recipe=answers("forebyggande", "n_hög", by="region", groups=(region,)))
-          for region, value in ((N, 5), (S, 4))],
-        *[_count(f"diagram11.brukare_tillvara.{label}", f"Diagram 11: brukarens kunskap tas tillvara {label}, antal",
-                 (*items, "brukare_tillvara", "counts", label), answers("brukare_tillvara", "antal", (label,)))
-          for label in ("inte alls", "till liten del", "delvis")],
-        _count("diagram11.brukare_tillvara.hög", "Diagram 11: brukarens kunskap tas tillvara, höga värden, antal",
-               (*items, "brukare_tillvara", "high"), answers("brukare_tillvara", "n_hög")),
-        _count("diagram12.brukare_tillvara.hög_utanför_hälsingland",
-               "Diagram 12: höga värden om brukarens kunskap utanför Hälsingland (text: alla i Norra och Södra)",
-               printed=0, recipe=answers("brukare_tillvara", "n_hög", by="region", groups=(V, G))),
-        _share("sid49.chefer.lyssnar.andel_hög", "Sid. 49 (sammanfattning): cheferna, de andra parterna lyssnar, "
-               "andel höga värden", (CH, "summary_claims", "lyssnar_share_high"), answers("lyssnar", "andel_hög"),
-               page=49),
-        _share("sid49.chefer.vet_tillfora.andel_hög", "Sid. 49 (sammanfattning): cheferna, vet vad de andra "
-               "parterna kan tillföra, andel höga värden", (CH, "summary_claims", "vet_tillfora_share_high"),
-               answers("vet_tillfora", "andel_hög"), page=49),
-    ]
-
-
-def catalogue() -> list[Figure]:
-    """The catalogue of every figure FoU rapport 2017:1 printed, in report order per survey."""
-    return [*_staff_population_figures(), *_staff_background_figures(), *_structured_figures(),
-            *_staff_item_figures(), *_manager_population_figures(), *_manager_listening_figures(),
-            *_manager_extent_figures()]
+def contradictions(path: str | Path | None = None) -> dict[str, str]:
+    """Figure id → the report's own contradiction (Swedish), from the catalogue file (see :func:`catalogue`)."""
+    return dict(_read_catalogue(Path(path) if path is not None else CATALOGUE_PATH)["contradictions"])
 
 
 # ----------------------------------------------------------------- published figures
@@ -455,7 +237,7 @@ def published_figures(reference: str | Path | Mapping | None = None) -> pd.DataF
         The published figures: ``None`` for ``data/reference/fou_2017_1_published.yaml``,
         a path to a yaml of the same layout, or that yaml already parsed. Figures the
         yaml records only in comments (e.g. Tabell 4's printed percentages) are held
-        in this module.
+        in the catalogue (``data/reference/fou_2017_1_catalogue.yaml``).
 
     Returns
     -------
@@ -596,9 +378,9 @@ def recompute(staff: pd.DataFrame, managers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "recomputed"]).astype({"recomputed": "float64"})
 
 
-def _note(figure: Figure, published: float, recomputed: float, tolerance: float) -> str:
-    if figure.figure in CONTRADICTIONS:
-        return CONTRADICTIONS[figure.figure]
+def _note(figure: Figure, published: float, recomputed: float, tolerance: float, contradicted: Mapping) -> str:
+    if figure.figure in contradicted:
+        return contradicted[figure.figure]
     if figure.recipe is None:
         return figure.why_not or ""
     if not abs(recomputed - published) <= tolerance + 1e-9:
@@ -645,8 +427,8 @@ def reproduction_table(
     table["difference"] = table["recomputed"] - table["published"]
     within = table["difference"].abs() <= table["tolerance"] + 1e-9
     table["within_rounding"] = pd.array(within.where(table["recomputable"]), dtype="boolean")
-    by_id = {f.figure: f for f in catalogue()}
-    table["note"] = [_note(by_id[row.figure], row.published, row.recomputed, row.tolerance)
+    by_id, contradicted = {f.figure: f for f in catalogue()}, contradictions()
+    table["note"] = [_note(by_id[row.figure], row.published, row.recomputed, row.tolerance, contradicted)
                      for row in table.itertuples()]
     return table[TABLE_COLUMNS]
 
