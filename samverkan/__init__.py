@@ -1,110 +1,60 @@
 """samverkan — samverkansklimat för samordningsförbund.
 
 Load survey exports into one tidy table, score the NNS indicators and test which
-differences are real. ``import samverkan as sv``.
+differences are real. ``import samverkan as sv``:
+
+* the researcher's API at the top: reading (``sv.load``, ``sv.save``, ``sv.concat``, the
+  sample), statistics (``sv.score``, ``sv.distribution``, ``sv.compare`` …, ``sv.adjust``),
+  suppression (``sv.suppress_scores`` …), Swedish display (``sv.display_table``,
+  ``sv.describe_test``) and the charts (``sv.plots``);
+* one level down, the machinery: ``sv.report`` (one förbund's report), ``sv.overview``
+  (all förbund side by side), ``sv.batch`` (every report on warm kernels) and
+  ``sv.reproduce`` (FoU rapport 2017:1 recomputed).
 """
 
 from __future__ import annotations
 
 import importlib
 
-from . import instrument, resources
-from .params import PARAMS_KEYS, Params, load_params, params_paths, validate_params
-from .errors import DataError, Problem
-from .load import load, load_comments, read_export, save
-from .resources import SAMPLE_DIR
-from .sample import sample_path, sample_regions
-from .version import __version__
+from .load import load  # the function, bound over its module of the same name (see __getattr__)
 
-#: Where each of the other public names lives, imported on first use (PEP 562): a command that
-#: only reads params files and exports (``samverkan validate``, the batch until its kernels
-#: start) then does not pay ~1.5 s for matplotlib, seaborn, scipy and statsmodels. (The reading
-#: side above is imported at once; ``load`` is also the name of its module.)
-_PUBLIC = {
-    "display": None, "overview": None, "plots": None, "reproduce": None, "stats": None, "suppress": None,
-    "describe_test": "sentences",
-    "Overview": "overview", "collect_results": "overview", "collection_summary": "overview",
-    "display_funnel_table": "overview", "funnel_table": "overview", "outside_limits": "overview",
-    "write_overview": "overview",
-    "ForbundReport": "report", "build_report": "report", "display_table": "display", "swedish": "display",
-    "ordinal_model": "stats.models",
-    "min_detectable_difference": "stats.planning", "sample_size": "stats.planning",
-    "analysis_population": "stats.scores", "baseline_sample": "reproduce", "reproduction_table": "reproduce",
-    "skipped_tests": "reproduce",
-    "distribution": "stats.scores", "score": "stats.scores",
-    "drop_small_groups": "suppress", "is_small": "suppress", "suppress_distribution": "suppress",
-    "suppress_scores": "suppress", "suppress_tests": "suppress", "suppression_log": "suppress",
-    "concat": "tidy",
-    "adjust": "stats.comparisons", "compare": "stats.comparisons", "compare_items": "stats.comparisons",
-    "compare_surveys": "stats.comparisons", "compare_waves": "stats.comparisons",
+#: The public names by the module that defines them (``None``: modules offered whole). This
+#: is the one list: ``__all__`` and the lazy imports below are derived from it. Names are
+#: imported on first use (PEP 562), so a command that only reads params files and exports
+#: (``samverkan validate``, the batch until its kernels start) does not pay ~1.5 s for
+#: matplotlib, seaborn, scipy and statsmodels.
+_API: dict[str | None, tuple[str, ...]] = {
+    "version": ("__version__",),
+    "errors": ("DataError", "Problem"),
+    "load": ("load", "load_comments", "read_export", "save"),
+    "tidy": ("concat",),
+    "params": ("Params", "load_params"),
+    "sample": ("SAMPLE_DIR", "sample_path", "sample_regions"),
+    "stats.scores": ("analysis_population", "distribution", "score"),
+    "stats.comparisons": ("adjust", "compare", "compare_items", "compare_surveys", "compare_waves"),
+    "stats.models": ("ordinal_model",),
+    "stats.planning": ("min_detectable_difference", "sample_size"),
+    "suppress": ("drop_small_groups", "is_small", "suppress_distribution", "suppress_scores", "suppress_tests",
+                 "suppression_log"),
+    "sentences": ("describe_test",),
+    "display": ("display_table", "swedish"),
+    None: ("instrument", "plots", "report", "overview", "batch", "reproduce"),
 }
+_WHERE = {name: module for module, names in _API.items() for name in names}
+
+__all__ = [name for names in _API.values() for name in names]
 
 
 def __getattr__(name: str):
-    if name not in _PUBLIC:
+    if name not in _WHERE:
         raise AttributeError(f"module 'samverkan' has no attribute {name!r}")
-    module = importlib.import_module(f".{_PUBLIC[name] or name}", __name__)
-    value = module if _PUBLIC[name] is None else getattr(module, name)
+    module = _WHERE[name]
+    value = importlib.import_module(f".{module or name}", __name__)
+    if module is not None:
+        value = getattr(value, name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_PUBLIC})
-
-
-__all__ = [
-    "__version__",
-    "adjust",
-    "analysis_population",
-    "baseline_sample",
-    "build_report",
-    "Overview",
-    "collect_results",
-    "collection_summary",
-    "compare",
-    "compare_items",
-    "compare_surveys",
-    "compare_waves",
-    "concat",
-    "DataError",
-    "describe_test",
-    "display_funnel_table",
-    "display_table",
-    "distribution",
-    "drop_small_groups",
-    "ForbundReport",
-    "funnel_table",
-    "instrument",
-    "is_small",
-    "load",
-    "load_comments",
-    "load_params",
-    "min_detectable_difference",
-    "ordinal_model",
-    "outside_limits",
-    "overview",
-    "Params",
-    "PARAMS_KEYS",
-    "params_paths",
-    "plots",
-    "Problem",
-    "read_export",
-    "reproduce",
-    "reproduction_table",
-    "SAMPLE_DIR",
-    "sample_path",
-    "sample_regions",
-    "sample_size",
-    "save",
-    "score",
-    "skipped_tests",
-    "suppress",
-    "suppress_distribution",
-    "suppress_scores",
-    "suppress_tests",
-    "suppression_log",
-    "swedish",
-    "validate_params",
-    "write_overview",
-]
+    return sorted({*globals(), *__all__})

@@ -42,6 +42,24 @@ def test_every_public_name_resolves_and_is_the_object_of_its_module():
     assert set(sv.__all__) <= set(dir(sv))
 
 
+def test_report_and_batch_machinery_is_one_level_down():
+    assert len(sv.__all__) == len(set(sv.__all__))
+    for name in ("ForbundReport", "build_report", "Overview", "write_overview", "collect_results",
+                 "run_batch", "reproduction_table", "skipped_tests", "baseline_sample"):
+        assert name not in sv.__all__, name
+    assert sv.report.build_report.__module__ == "samverkan.report"
+    assert sv.overview.Overview.__module__ == "samverkan.overview"
+    assert sv.batch.run_batch.__module__ == "samverkan.batch"
+    assert sv.reproduce.reproduction_table.__module__.startswith("samverkan.reproduce")
+
+
+def test_no_module_is_public_beside_its_own_functions():
+    modules = {name for name in sv.__all__ if isinstance(getattr(sv, name), type(sv))}
+    for name in set(sv.__all__) - modules:
+        home = getattr(getattr(sv, name), "__module__", None) or ""
+        assert home.removeprefix("samverkan.") not in modules, (name, home)
+
+
 def test_unknown_attribute_is_an_attribute_error():
     try:
         sv.no_such_thing  # noqa: B018

@@ -17,6 +17,7 @@ from PIL import Image
 
 import samverkan as sv
 from samverkan import params as config, publish
+from samverkan.display import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
@@ -241,4 +242,4 @@ def test_display_table_text_html_and_plain_text():
         "        Gävle             30,7 %       1 215",
         "<Hälsingland>                  –           3",
     ]
-    assert repr(sv.display.Table(pd.DataFrame())) == "(tom tabell)"
+    assert repr(Table(pd.DataFrame())) == "(tom tabell)"
