@@ -97,7 +97,8 @@ def _problems_of_each(paths: Sequence[Path], jobs: int) -> list[list]:
         return list(pool.map(validate_params, paths, chunksize=max(1, len(paths) // (4 * jobs))))
 
 
-def _data_files(path: Path) -> list[Path]:
+def data_files(path: Path) -> list[Path]:
+    """The data files of a params file: the wave's, then the baseline's (a report is as old as the newest)."""
     params = load_params(path, check_data=False)
     files = list(params.data.values())
     if params.baseline:
@@ -106,7 +107,7 @@ def _data_files(path: Path) -> list[Path]:
 
 
 def _inputs_mtime(path: Path) -> float:
-    return max(f.stat().st_mtime for f in [path, NOTEBOOK, *_data_files(path)])
+    return max(f.stat().st_mtime for f in [path, NOTEBOOK, *data_files(path)])
 
 
 def largest_first(paths: Sequence[Path]) -> list[Path]:
@@ -115,7 +116,7 @@ def largest_first(paths: Sequence[Path]) -> list[Path]:
     Reports take roughly as long as their data is large, so starting the longest first
     lets the workers finish together instead of one waiting for the other's last report.
     """
-    return sorted(paths, key=lambda p: -sum(f.stat().st_size for f in _data_files(p)))
+    return sorted(paths, key=lambda p: -sum(f.stat().st_size for f in data_files(p)))
 
 
 def up_to_date(path: Path, out: Path) -> bool:

@@ -1,7 +1,15 @@
-"""Shared fixtures."""
+"""Shared fixtures: the published figures, and one warm batch over the sample förbund for every report test.
+
+Tests that start a Jupyter kernel carry the ``kernel`` marker (``pytest -m "not kernel"``
+runs the rest in well under a minute); a test that uses :func:`sample_batch` gets the
+marker here, so it cannot be forgotten.
+"""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +19,16 @@ import yaml
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
+PARAMS = ROOT / "params"
 REFERENCE_PATH = ROOT / "data" / "reference" / "fou_2017_1_published.yaml"
+#: Every sample förbund (one params file each).
+SAMPLE_FORBUND = sorted(p.stem for p in PARAMS.glob("*.yaml"))
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "sample_batch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kernel)
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +36,56 @@ def reference() -> dict:
     """Every figure printed in FoU rapport 2017:1 (copied from shared/reference)."""
     with open(REFERENCE_PATH, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def copy_params(folder: Path, names: list[str]) -> list[Path]:
+    """Params files copied into ``folder/params`` beside their own copy of the data (``folder/data``).
+
+    Tests can then break, touch and re-run them without changing the committed sample.
+    """
+    (folder / "params").mkdir(parents=True, exist_ok=True)
+    copies = []
+    for name in names:
+        text = (PARAMS / f"{name}.yaml").read_text(encoding="utf-8").replace("../data/sample/", f"{folder}/data/")
+        (folder / "params" / f"{name}.yaml").write_text(text, encoding="utf-8")
+        shutil.copytree(ROOT / "data" / "sample" / name, folder / "data" / name)
+        copies.append(folder / "params" / f"{name}.yaml")
+    return copies
+
+
+def _broken_params(folder: Path, sound: Path, other: Path) -> list[Path]:
+    """A params file with a misspelt key (``trasig``) and one whose staff export is binary junk (``korrupt``)."""
+    broken = folder / "params" / "trasig.yaml"
+    broken.write_text(sound.read_text(encoding="utf-8").replace(f"forbund: {sound.stem}", "forbund: trasig")
+                      .replace("regions:", "regoins:"), encoding="utf-8")
+    corrupt = folder / "params" / "korrupt.yaml"
+    corrupt.write_text(other.read_text(encoding="utf-8").replace(f"forbund: {other.stem}", "forbund: korrupt")
+                       .replace(f"{folder}/data/{other.stem}/2019/operativ.csv", f"{folder}/korrupt.csv"),
+                       encoding="utf-8")
+    (folder / "korrupt.csv").write_bytes(b"\x00\x81\x8d\x8f\x90\x9d" * 40)
+    return [broken, corrupt]
+
+
+@pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory) -> dict:
+    """``samverkan run --jobs 2`` (warm kernels, with the overview) over every sample förbund and two broken params.
+
+    Run once per session and shared by the report, overview, batch and privacy tests; they
+    read its outputs and never change them (a test that re-runs or touches copies them).
+
+    Returns
+    -------
+    dict
+        ``folder`` (the session's copy of params and data), ``paths`` (params file per
+        sample förbund, by id), ``out`` (the reports folder: ``out/<förbund>/``,
+        ``index.html``, ``run.json``, ``overview.html``, ``overview/``) and ``result``
+        (the finished ``subprocess.CompletedProcess``, stdout and stderr as text).
+    """
+    folder = tmp_path_factory.mktemp("sample_batch")
+    paths = dict(zip(SAMPLE_FORBUND, copy_params(folder, SAMPLE_FORBUND)))
+    broken = _broken_params(folder, paths["sjobygden"], paths["kustbygden"])
+    out = folder / "reports"
+    result = subprocess.run([sys.executable, "-m", "samverkan.cli", "run", *map(str, paths.values()),
+                             *map(str, broken), "--out", str(out), "--jobs", "2"],
+                            capture_output=True, text=True, check=False)
+    return {"folder": folder, "paths": paths, "out": out, "result": result}

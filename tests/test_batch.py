@@ -1,12 +1,11 @@
-"""The batch over every förbund: failure isolation, manifest, index, resume, warm vs isolated, Dask."""
+"""The batch over every förbund (the session's warm batch, tests/conftest.py): failure isolation, manifest, index,
+resume, warm vs isolated, Dask."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -17,20 +16,7 @@ from samverkan import batch
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
 SMALL = ["sjobygden", "kustbygden", "fjallmarken"]
-
-
-def _copy_params(tmp_path: Path, names: list[str]) -> list[Path]:
-    """Params files copied beside their own copy of the data, so tests can break and touch them freely."""
-    folder = tmp_path / "params"
-    folder.mkdir()
-    copies = []
-    for name in names:
-        text = (PARAMS / f"{name}.yaml").read_text(encoding="utf-8")
-        text = text.replace("../data/sample/", f"{tmp_path}/data/")
-        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
-        shutil.copytree(ROOT / "data" / "sample" / name, tmp_path / "data" / name)
-        copies.append(folder / f"{name}.yaml")
-    return copies
+SAMPLE_FORBUND = sorted(p.stem for p in PARAMS.glob("*.yaml"))
 
 
 def _table_contents(folder: Path) -> dict:
@@ -38,83 +24,75 @@ def _table_contents(folder: Path) -> dict:
     return {sheet: list(book[sheet].iter_rows(values_only=True)) for sheet in book.sheetnames}
 
 
-@pytest.fixture(scope="module")
-def warm_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("batch")
-    paths = _copy_params(tmp, SMALL)
-    broken = tmp / "params" / "trasig.yaml"
-    broken.write_text(paths[0].read_text(encoding="utf-8").replace("forbund: sjobygden", "forbund: trasig")
-                      .replace("regions:", "regoins:"), encoding="utf-8")
-    corrupt = tmp / "params" / "korrupt.yaml"
-    corrupt.write_text(paths[1].read_text(encoding="utf-8").replace("forbund: kustbygden", "forbund: korrupt")
-                       .replace(f"{tmp}/data/kustbygden/2019/operativ.csv", f"{tmp}/korrupt.csv"), encoding="utf-8")
-    (tmp / "korrupt.csv").write_bytes(b"\x00\x81\x8d\x8f\x90\x9d" * 40)
-    out = tmp / "reports"
-    result = subprocess.run([sys.executable, "-m", "samverkan.cli", "run", *map(str, paths), str(broken),
-                             str(corrupt), "--out", str(out), "--jobs", "2"],
-                            capture_output=True, text=True, check=False)
-    return {"tmp": tmp, "paths": paths, "out": out, "result": result}
+def _same_results(folder: Path, reference: Path) -> None:
+    assert (folder / "results.json").read_bytes() == (reference / "results.json").read_bytes(), folder.name
+    assert _table_contents(folder) == _table_contents(reference), folder.name
 
 
-def test_failures_are_isolated_and_reported(warm_run):
-    result, out = warm_run["result"], warm_run["out"]
+def test_failures_are_isolated_and_reported(sample_batch):
+    result, out = sample_batch["result"], sample_batch["out"]
     assert result.returncode == 1
     assert "FEL trasig" in result.stderr and "regoins" in result.stderr
     assert "FEL korrupt" in result.stderr
-    for name in SMALL:
+    for name in SAMPLE_FORBUND:
         for file in ("report.html", "tables.xlsx", "results.json"):
             assert (out / name / file).exists(), (name, file)
     assert not (out / "trasig").exists() and not (out / "korrupt").exists()
     assert not list(out.glob(".*tmp*"))
 
 
-def test_manifest_and_index(warm_run):
-    out = warm_run["out"]
+def test_manifest_index_and_overview(sample_batch):
+    out = sample_batch["out"]
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     status = {row["forbund"]: row["status"] for row in manifest["forbund"]}
-    assert status == {"sjobygden": "ok", "kustbygden": "ok", "fjallmarken": "ok", "trasig": "invalid",
-                      "korrupt": "invalid"}
+    assert status == {**dict.fromkeys(SAMPLE_FORBUND, "ok"), "trasig": "invalid", "korrupt": "invalid"}
     assert manifest["mode"] == "warm" and manifest["jobs"] == 2
     ok = [row for row in manifest["forbund"] if row["status"] == "ok"]
     assert all(row["seconds"] > 0 and row["error"] is None for row in ok)
     index = (out / "index.html").read_text(encoding="utf-8")
-    for name in SMALL:
+    for name in SAMPLE_FORBUND:
         assert f'href="{name}/report.html"' in index
     assert "ogiltig params-fil" in index
+    assert (out / "overview.html").stat().st_size > 0 and (out / "overview" / "tables.xlsx").exists()
 
 
-def test_warm_and_isolated_give_identical_results(warm_run, tmp_path):
-    out = tmp_path / "isolated"
-    outcomes = batch.run_batch(warm_run["paths"], out, jobs=2, isolated=True, progress=False, overview=False)
+def test_isolated_run_gives_the_warm_batch_results(sample_batch, tmp_path, monkeypatch):
+    """The suite's one determinism check: a fresh kernel per förbund, into a relative --out, gives the very
+    results and tables of the warm batch, where these förbund ran after others in the same kernel."""
+    monkeypatch.chdir(tmp_path)  # a relative --out, as `make report` gives it
+    names = ["fjallmarken", "sjobygden"]
+    outcomes = batch.run_batch([sample_batch["paths"][n] for n in names], Path("relativ"), jobs=2, isolated=True,
+                               progress=False, overview=False)
     assert {o.status for o in outcomes} == {"ok"}
-    for name in SMALL:
-        warm, isolated = warm_run["out"] / name, out / name
-        assert (warm / "results.json").read_bytes() == (isolated / "results.json").read_bytes(), name
-        assert _table_contents(warm) == _table_contents(isolated), name
-    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["mode"] == "isolated"
+    for name in names:
+        folder = tmp_path / "relativ" / name
+        assert oct(folder.stat().st_mode & 0o777) == "0o755"
+        _same_results(folder, sample_batch["out"] / name)
+    assert json.loads((tmp_path / "relativ" / "run.json").read_text(encoding="utf-8"))["mode"] == "isolated"
 
 
-def test_resume_skips_up_to_date_and_reruns_a_changed_one(warm_run):
-    paths, out = warm_run["paths"], warm_run["out"]
-    changed = paths[2]
+def test_resume_skips_up_to_date_and_reruns_a_changed_one(sample_batch, tmp_path):
+    params = [Path(shutil.copy2(sample_batch["paths"][n], tmp_path / f"{n}.yaml")) for n in SMALL]
+    out = tmp_path / "reports"
+    for name in SMALL:  # copies keep their times: the reports stay newer than their inputs
+        shutil.copytree(sample_batch["out"] / name, out / name)
     future = max(p.stat().st_mtime for p in (out / "fjallmarken").rglob("*")) + 5
-    os.utime(changed, (future, future))
-    outcomes = batch.run_batch(paths, out, jobs=1, resume=True, progress=False, overview=False)
+    os.utime(params[2], (future, future))
+    outcomes = batch.run_batch(params, out, jobs=1, resume=True, progress=False, overview=False)
     status = {o.forbund: o.status for o in outcomes}
     assert status == {"sjobygden": "skipped", "kustbygden": "skipped", "fjallmarken": "ok"}
 
 
-def test_dask_local_cluster_gives_the_same_results(warm_run, tmp_path):
+def test_dask_local_cluster_gives_the_same_results(sample_batch, tmp_path):
     from distributed import Client, LocalCluster
 
     out = tmp_path / "dask"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        outcomes = batch.run_batch(warm_run["paths"][:2], out, executor="dask", scheduler=client,
+        outcomes = batch.run_batch([sample_batch["paths"]["sjobygden"]], out, executor="dask", scheduler=client,
                                    progress=False, overview=False)
     assert {o.status for o in outcomes} == {"ok"}
-    for name in SMALL[:2]:
-        assert (out / name / "results.json").read_bytes() == (warm_run["out"] / name / "results.json").read_bytes()
+    _same_results(out / "sjobygden", sample_batch["out"] / "sjobygden")
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["executor"] == "dask"
 
 
@@ -129,15 +107,11 @@ def test_bad_arguments():
 
 def test_largest_data_runs_first():
     paths = sorted(PARAMS.glob("*.yaml"))
-    sizes = {p.name: sum(Path(f).stat().st_size for f in _data_paths(p)) for p in paths}
+    sizes = {p.name: sum(f.stat().st_size for f in batch.data_files(p)) for p in paths}
     ordered = batch.largest_first(paths)
     assert sorted(ordered) == paths
     assert [sizes[p.name] for p in ordered] == sorted(sizes.values(), reverse=True)
-
-
-def _data_paths(params_path: Path) -> list[str]:
-    import yaml
-
-    raw = yaml.safe_load(params_path.read_text(encoding="utf-8"))
-    files = list(raw["data"].values()) + list((raw.get("baseline") or {}).get("data", {}).values())
-    return [str((params_path.parent / f).resolve()) for f in files]
+    assert len(set(sizes.values())) == len(paths)  # no tie: the order is fully determined
+    assert batch.data_files(PARAMS / "gavleborg.yaml") == [
+        (ROOT / "data" / "sample" / "gavleborg" / wave / f"{survey}.csv").resolve()
+        for wave in ("2019", "2016") for survey in ("operativ", "chefsgrupp")]

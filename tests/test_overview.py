@@ -275,6 +275,7 @@ def test_notebook_parameters_and_one_funnel_cell_per_item():
         assert sum(f'item="{item}"' in cell and "oversikt.funnel(" in cell for cell in code) == 1, item
 
 
+@pytest.mark.kernel
 def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path):
     (reports_dir / "trasig").mkdir()
     (reports_dir / "trasig" / "results.json").write_text("inte json", encoding="utf-8")
@@ -298,26 +299,29 @@ def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path):
     assert "collect_results" not in html and "from samverkan" not in html and "reports_dir" not in html
 
 
-def test_notebook_without_output_dir_writes_nothing(reports_dir, tmp_path):
-    papermill.execute_notebook(str(NOTEBOOKS / "overview.ipynb"), str(tmp_path / "o.ipynb"), kernel_name="python3",
-                               progress_bar=False, cwd=str(NOTEBOOKS), parameters={"reports_dir": str(reports_dir)})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.ipynb", "reports"]
+def test_notebook_writes_only_through_write_outputs(reports_dir, tmp_path):
+    """The notebook's one writing call, and what it does with an empty output_dir (executed once, above)."""
+    notebook = nbformat.read(NOTEBOOKS / "overview.ipynb", as_version=4)
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    assert [c for c in code if "output_dir" in c and "output_dir: str" not in c] == ["oversikt.write_outputs(output_dir);"]
+    assert overview.Overview(overview.collect_results(reports_dir)).write_outputs("") == []
 
 
 # ------------------------------------------------------------------ a real report
 
 
-def test_collects_a_real_report(tmp_path):
-    """The table names and columns of a real results.json (ForbundReport.results()) are what collect_results reads."""
-    folder = publish.run_report(ROOT / "params" / "kustbygden.yaml", tmp_path / "reports")
-    results = overview.collect_results(tmp_path / "reports")
-    assert results["problems"].empty and results["forbund"]["forbund"].tolist() == ["kustbygden"]
+def test_collects_the_real_reports_of_the_batch(sample_batch):
+    """The table names and columns of real results.json files (ForbundReport.results()) are what collect_results reads."""
+    out = sample_batch["out"]
+    results = overview.collect_results(out)
+    assert results["problems"].empty
+    assert results["forbund"]["forbund"].tolist() == sorted(sample_batch["paths"])
     scores = results["scores"]
     for level in ("respondent", "unit"):
-        table = overview.funnel_table(scores, item="lyssnar", level=level)
-        assert len(table) == 1 and table["n"].iloc[0] > 50
-    content = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        table = overview.funnel_table(scores, item="lyssnar", level=level).set_index("forbund")
+        assert table.loc["kustbygden", "n"] > 50
+    content = json.loads((out / "kustbygden" / "results.json").read_text(encoding="utf-8"))
     detectable = [r for r in content["scores"] if r["table"] == "pavisbar" and r["item"] == "synsatt"][0]
-    row = overview.funnel_table(scores, item="synsatt").iloc[0]
+    row = overview.funnel_table(scores, item="synsatt").set_index("forbund").loc["kustbygden"]
     assert (row["n"], row["share_high"]) == (detectable["n"], detectable["share_high"])
     assert set(scores["survey"]) == {"operativ", "chefsgrupp"} and scores["level"].notna().all()

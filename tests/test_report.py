@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -24,10 +25,15 @@ PARAMS = ROOT / "params"
 NOTEBOOKS = ROOT / "notebooks"
 
 
+#: The report's charts: one per indicator item of each survey, named <survey>_<item>.png.
+FIGURES = {f"{survey}_{item.id}.png" for survey in ("operativ", "chefsgrupp")
+           for item in sv.instrument.survey(survey).indicator_items}
+
+
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    return {f: publish.run_report(PARAMS / f"{f}.yaml", out) for f in ("gavleborg", "fjallmarken")}
+def reports(sample_batch):
+    """Two reports of the session's warm batch (tests/conftest.py): the largest förbund and the one with a tiny region."""
+    return {f: sample_batch["out"] / f for f in ("gavleborg", "fjallmarken")}
 
 
 # ------------------------------------------------------------------ outputs
@@ -38,7 +44,7 @@ def test_every_output_is_written(reports, forbund):
     folder = reports[forbund]
     for name in ("report.ipynb", "report.html", "tables.xlsx", "results.json"):
         assert (folder / name).stat().st_size > 0, name
-    assert len(list((folder / "figures").glob("*.png"))) >= 9
+    assert {p.name for p in (folder / "figures").glob("*")} == FIGURES
     assert not list(folder.parent.glob(".*tmp*")), "temporary folders left behind"
 
 
@@ -49,7 +55,9 @@ def test_html_has_no_code_and_states_data_wave_version_and_date(reports):
     assert "Samordningsförbund Gävleborg (syntetiska data)" in page
     assert "mätning 2019" in page and "Jämförelse med mätningen 2016" in page
     assert f"samverkan {sv.__version__}" in page and re.search(r"körd \d{4}-\d{2}-\d{2}", page)
-    assert page.count("data:image/png;base64") >= 14  # figures embedded
+    embedded = {base64.b64decode(m) for m in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)}
+    assert {p.read_bytes() for p in (reports["gavleborg"] / "figures").glob("*.png")} <= embedded
+    assert len(FIGURES) == 14
 
 
 def test_workbook_has_swedish_headers(reports):
@@ -142,21 +150,7 @@ def test_the_small_region_cannot_be_worked_out_from_the_totals(reports):
     assert hidden and (len(hidden) >= 2 or total is None)
 
 
-# ------------------------------------------------------------------ reproducibility, failures, params
-
-
-def test_same_forbund_twice_gives_identical_results(reports, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # and a relative --out, as `make report` gives it
-    again = publish.run_report(PARAMS / "fjallmarken.yaml", Path("relativ"))
-    assert again == tmp_path / "relativ" / "fjallmarken"
-    assert (again / "tables.xlsx").exists() and len(list((again / "figures").glob("*.png"))) >= 9
-    assert oct(again.stat().st_mode & 0o777) == "0o755"
-    first = reports["fjallmarken"]
-    assert (again / "results.json").read_bytes() == (first / "results.json").read_bytes()
-    for sheet in openpyxl.load_workbook(first / "tables.xlsx").sheetnames:
-        a = list(openpyxl.load_workbook(first / "tables.xlsx")[sheet].iter_rows(values_only=True))
-        b = list(openpyxl.load_workbook(again / "tables.xlsx")[sheet].iter_rows(values_only=True))
-        assert a == b, sheet
+# ------------------------------------------------------------------ failures, params (determinism: test_batch.py)
 
 
 def test_every_params_key_is_a_notebook_parameter():
@@ -179,6 +173,7 @@ def test_broken_params_fail_before_any_kernel_starts(tmp_path, monkeypatch):
     assert result.returncode == 1 and "regoins" in result.stdout and "ingen rapport kördes" in result.stderr
 
 
+@pytest.mark.kernel
 def test_a_failing_notebook_keeps_its_executed_copy_and_names_the_cell(tmp_path):
     notebook = nbformat.read(NOTEBOOKS / "forbund_report.ipynb", as_version=4)
     notebook.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('avsiktligt fel')"))
@@ -191,6 +186,7 @@ def test_a_failing_notebook_keeps_its_executed_copy_and_names_the_cell(tmp_path)
     assert not list((tmp_path / "out").glob(".*tmp*"))
 
 
+@pytest.mark.kernel
 def test_plain_papermill_run_works(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "papermill"), str(NOTEBOOKS / "forbund_report.ipynb"),
@@ -204,6 +200,7 @@ def test_plain_papermill_run_works(tmp_path):
 # ------------------------------------------------------------------ the other notebooks
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", ["reproduce_fou_2017_1", "explore"])
 def test_notebook_runs(name, tmp_path):
     out = tmp_path / f"{name}.ipynb"
