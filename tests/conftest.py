@@ -31,6 +31,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.kernel)
 
 
+def _run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("samverkan")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "samverkan.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+                          cwd=ROOT, check=False)
+
+
+@pytest.fixture(scope="session")
+def run_cli():
+    """Run the ``samverkan`` console script in a fresh process: ``run_cli("validate", path, "--survey", s)``."""
+    return _run_cli
+
+
 @pytest.fixture(scope="session")
 def reference() -> dict:
     """Every figure printed in FoU rapport 2017:1 (copied from shared/reference)."""

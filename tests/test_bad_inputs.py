@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -255,14 +253,6 @@ def test_good_files_load_without_problems(case, tmp_path):
 # ------------------------------------------------------------------------------ 3. CLI
 
 
-def _run_cli(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("samverkan")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "samverkan.cli"]
-    return subprocess.run(
-        [*command, *args], capture_output=True, text=True, encoding="utf-8", timeout=300, cwd=ROOT, check=False
-    )
-
-
 def _misspell(source: Path, target: Path, row: int, column: str, label: str) -> Path:
     """Copy ``source`` with the cell at spreadsheet ``row`` (header = 1), ``column`` replaced."""
     with open(source, encoding="utf-8", newline="") as handle:
@@ -277,9 +267,9 @@ def _misspell(source: Path, target: Path, row: int, column: str, label: str) -> 
     ("survey", "row", "column", "label"),
     [("operativ", 3, "lyssnar", "alltd"), ("chefsgrupp", 4, "vet_tillfora", "oftta")],
 )
-def test_validate_prints_the_row_and_column_of_a_misspelled_label(tmp_path, survey, row, column, label):
+def test_validate_prints_the_row_and_column_of_a_misspelled_label(tmp_path, survey, row, column, label, run_cli):
     path = _misspell(CORPUS / f"good_{survey}.csv", tmp_path / f"{survey}.csv", row, column, label)
-    result = _run_cli("validate", str(path), "--survey", survey)
+    result = run_cli("validate", str(path), "--survey", survey)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1, result.stdout
@@ -288,34 +278,34 @@ def test_validate_prints_the_row_and_column_of_a_misspelled_label(tmp_path, surv
 
 
 @pytest.mark.parametrize("survey", ["operativ", "chefsgrupp"])
-def test_validate_summarises_a_good_file_in_one_line(survey):
+def test_validate_summarises_a_good_file_in_one_line(survey, run_cli):
     path = CORPUS / f"good_{survey}.csv"
-    result = _run_cli("validate", str(path), "--survey", survey)
+    result = run_cli("validate", str(path), "--survey", survey)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1, result.stdout
     assert lines[0].startswith(str(path)) and "6 respondenter" in lines[0]
 
 
-def test_validate_checks_units_against_the_params_regions(tmp_path):
+def test_validate_checks_units_against_the_params_regions(tmp_path, run_cli):
     params = tmp_path / "gavleborg.yaml"
     params.write_text(yaml.safe_dump({"forbund": "gavleborg", "name": "Test", "wave": 2016,
                                       "data": {"operativ": str(CORPUS / "good_operativ.csv")},
                                       "regions": MANIFEST["regions"]["kommuner"]}, allow_unicode=True),
                       encoding="utf-8")
-    good = _run_cli("validate", str(CORPUS / "good_operativ.csv"), "--survey", "operativ", "--params", str(params))
+    good = run_cli("validate", str(CORPUS / "good_operativ.csv"), "--survey", "operativ", "--params", str(params))
     assert good.returncode == 0, good.stdout + good.stderr
     bad_path = CORPUS / "unit_not_in_regions.csv"
-    bad = _run_cli("validate", str(bad_path), "--survey", "operativ", "--params", str(params))
+    bad = run_cli("validate", str(bad_path), "--survey", "operativ", "--params", str(params))
     assert bad.returncode == 1
     lines = bad.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{bad_path}:3:kommun: "), bad.stdout
     assert "'Gälve'" in lines[0]
 
 
-def test_validate_reports_an_unreadable_file_without_a_traceback():
+def test_validate_reports_an_unreadable_file_without_a_traceback(run_cli):
     path = CORPUS / "empty.csv"
-    result = _run_cli("validate", str(path), "--survey", "operativ")
+    result = run_cli("validate", str(path), "--survey", "operativ")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [f"{path}::: filen är tom"]
     assert "Traceback" not in result.stderr
