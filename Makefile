@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lab report sample benchmark clean
+.PHONY: install test lab report reproduce sample benchmark clean
 
 install: $(STAMP)
 
@@ -23,6 +23,13 @@ test: install
 # Every förbund in params/ on the sample data: reports/<förbund>/, reports/index.html, reports/overview.html.
 report: install
 	$(BIN)/samverkan run params/*.yaml --out reports --jobs 2
+
+# FoU rapport 2017:1 recomputed, as reports/reproduce/reproduce_fou_2017_1.html. On the synthetic sample by
+# default; on the real 2016 exports: make reproduce STAFF=path/operativ.csv MANAGERS=path/chefsgrupp.csv
+# (and REGIONS=regions.yaml when the exports name their Mysam groups otherwise).
+reproduce: install
+	$(BIN)/samverkan reproduce --out reports/reproduce $(if $(STAFF),--staff "$(STAFF)") \
+		$(if $(MANAGERS),--managers "$(MANAGERS)") $(if $(REGIONS),--regions "$(REGIONS)")
 
 lab: install
 	$(BIN)/jupyter lab notebooks/

@@ -1,4 +1,4 @@
-"""The ``samverkan`` command: ``validate``, ``report``, ``run``, ``synth``."""
+"""The ``samverkan`` command: ``validate``, ``report``, ``run``, ``reproduce``, ``synth``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from . import instrument
 from .errors import DataError
 from .load import read_export
+from .vocabulary import ADJUST_METHODS
 
 
 def _params_context(path: str | None) -> dict:
@@ -123,6 +124,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Recompute FoU rapport 2017:1 from the 2016 exports (default: the sample) and write the notebook as HTML."""
+    import yaml
+
+    from .reproduce.run import run_reproduction
+
+    try:
+        regions = yaml.safe_load(args.regions.read_text(encoding="utf-8")) if args.regions else None
+        page = run_reproduction(args.out, staff=args.staff, managers=args.managers, regions=regions,
+                                p_adjust=args.p_adjust)
+    except (OSError, ValueError, RuntimeError, yaml.YAMLError) as error:
+        print(f"fel: {error}", file=sys.stderr)
+        return 1
+    print(f"klar: {page}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``samverkan`` command."""
     parser = argparse.ArgumentParser(prog="samverkan", description="Samverkansklimat för samordningsförbund.")
@@ -149,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", help="adress till en dask.distributed-scheduler (med --executor dask)")
     run.add_argument("--no-overview", action="store_true", help="gör ingen översikt över förbunden")
     run.set_defaults(func=cmd_run)
+
+    reproduce = sub.add_parser("reproduce", help="återge FoU rapport 2017:1 ur exporterna från 2016 (HTML)")
+    reproduce.add_argument("--staff", type=Path, help="personalenkätens export 2016 (standard: det syntetiska exemplet)")
+    reproduce.add_argument("--managers", type=Path, help="chefsenkätens export 2016 (ges tillsammans med --staff)")
+    reproduce.add_argument("--regions", type=Path, help="YAML: länsdel -> kommuner och Mysam-grupper (standard: rapportens)")
+    reproduce.add_argument("--p-adjust", default="holm", choices=ADJUST_METHODS, help="korrektion för flera test")
+    reproduce.add_argument("--out", required=True, type=Path, help="mapp för den körda notebooken och HTML-sidan")
+    reproduce.set_defaults(func=cmd_reproduce)
 
     synth = sub.add_parser("synth", help="skriv syntetiska exempeldata (seedade)")
     which = synth.add_mutually_exclusive_group(required=True)

@@ -201,16 +201,13 @@ def test_plain_papermill_run_works(tmp_path):
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("name", ["reproduce_fou_2017_1", "explore"])
-def test_notebook_runs(name, tmp_path):
-    out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out), kernel_name="python3",
+def test_explore_notebook_runs(tmp_path):  # the reproduction notebook: tests/test_reproduce.py
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / "explore.ipynb"), str(out), kernel_name="python3",
                                progress_bar=False, cwd=str(NOTEBOOKS))
     executed = nbformat.read(out, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in executed.cells if c.cell_type == "code"], ensure_ascii=False)
-    if name == "reproduce_fou_2017_1":
-        assert "tabell4" in text and "sid49" in text
-        assert "statistiskt säkerställd" in text and "84" in text
+    assert "statistiskt säkerställd" in text and "lyssnar" in text  # describe_test's sentence
 
 
 def test_committed_notebooks_have_no_outputs():

@@ -11,6 +11,7 @@ the Tabell 4 test against R's ``chisq.test`` in ``tests/reference/r_reference.js
 from __future__ import annotations
 
 import copy
+import shutil
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -173,8 +174,12 @@ def test_every_figure_is_within_rounding_except_the_report_contradictions(table)
     recomputable = table[table["recomputed"].notna()]
     assert set(recomputable.loc[~recomputable["within_rounding"].astype(bool), "figure"]) == CONTRADICTED
     assert table.loc[table["recomputed"].isna(), "within_rounding"].isna().all()
-    assert list(table.columns) == ["figure", "description", "published", "recomputed", "difference",
-                                   "within_rounding", "note"]
+    assert list(table.columns) == ["figure", "description", "kind", "published", "recomputed", "difference",
+                                   "within_rounding", "outcome", "note"]
+    outcomes = table.set_index("figure")["outcome"]
+    assert set(outcomes[outcomes == "motsägelse i rapporten"].index) == CONTRADICTED
+    assert set(outcomes[outcomes == "finns inte i en svarsexport"].index) == NOT_IN_EXPORT
+    assert (outcomes.drop(list(CONTRADICTED | NOT_IN_EXPORT)) == "återgiven").all()
 
 
 def test_notes_flag_the_contradictions(table):
@@ -295,13 +300,13 @@ def test_swapped_or_wrong_inputs_raise(staff, managers):
 
 
 def test_analysis_population(staff):
-    analysis = reproduce.analysis_population(staff)
+    analysis = sv.analysis_population(staff)
     assert analysis["respondent_id"].nunique() == 659
     assert len(analysis.drop_duplicates(["respondent_id", "unit"])) == 761
     assert set(analysis["kontakt_malgrupp"]) == {"ja"} and set(analysis["erfarenhet_samverkan"]) == {"ja"}
-    assert_frame_equal(reproduce.analysis_population(analysis), analysis)
+    assert_frame_equal(sv.analysis_population(analysis), analysis)
     with pytest.raises(ValueError, match="staff"):
-        reproduce.analysis_population(staff.drop(columns="kontakt_malgrupp"))
+        sv.analysis_population(staff.drop(columns="kontakt_malgrupp"))
 
 
 def test_baseline_sample_is_the_committed_sample(staff, managers):
@@ -367,3 +372,66 @@ def test_claims_and_sentences(skipped):
 
 def test_skipped_tests_are_repeatable(staff, managers, skipped):
     assert_frame_equal(reproduce.skipped_tests(staff, managers), skipped)
+
+
+# ----------------------------------------------------------------------- for reading
+
+
+def test_tally_counts_every_figure_once(table):
+    counted = reproduce.tally(table)
+    assert counted[["outcome", "count"]].values.tolist() == [
+        ["återgiven", 102 - len(CONTRADICTED) - len(NOT_IN_EXPORT)], ["motsägelse i rapporten", len(CONTRADICTED)],
+        ["avviker", 0], ["finns inte i en svarsexport", len(NOT_IN_EXPORT)], ["totalt", 102]]
+    assert str(counted["count"].dtype) == "int64"
+
+
+def test_figures_for_reading_show_counts_as_integers_and_shares_as_percent(table):
+    shown = reproduce.display_figures(table).frame.set_index("Beskrivning")
+    assert list(shown.columns) == ["Publicerad", "Omräknad", "Skillnad", "Utfall", "Förklaring"]
+    assert shown.loc["Utskickade enkäter till operativ personal", "Publicerad"] == "1 164"  # not 1164,00
+    tabell2 = shown.loc["Tabell 2: kontakt med målgruppen, n"]
+    assert (tabell2["Publicerad"], tabell2["Omräknad"], tabell2["Skillnad"]) == ("804", "817", "+13")
+    gavle = shown.loc["Tabell 4: strukturerad samverkan, Gävle, andel ja (tryckt 30 %)"]
+    assert (gavle["Publicerad"], gavle["Omräknad"], gavle["Skillnad"]) == ("30 %", "30,7 %", "+0,7 procentenheter")
+    only = reproduce.display_figures(table, outcomes=["avviker"])
+    assert only == "Ingen siffra med utfallet avviker."
+    with pytest.raises(ValueError, match="outcomes='återgivna' is not allowed"):
+        reproduce.display_figures(table, outcomes=["återgivna"])
+
+
+def test_tests_for_reading_are_swedish(skipped):
+    shown = reproduce.display_tests(skipped).frame
+    assert list(shown.columns) == ["Rapportens påstående (utan test)", "Test", "Antal svar", "Antal svar (jämförelse)",
+                                   "p-värde", "Justerat p-värde", "Effektstorlek", "Effektmått", "Vad testet visar"]
+    assert shown["Test"].iloc[0] == "chi2-test av andelen höga värden" and shown["Antal svar"].iloc[0] == "761"
+    assert not shown["Test"].str.contains("mann-whitney|chi2-share").any()
+
+
+def test_load_exports_reads_a_partners_files(tmp_path, staff, managers):
+    """The sample's exports under other names, with the report's regions, give the sample's tables."""
+    copies = [Path(shutil.copy(SAMPLE / f"{s}.csv", tmp_path / f"export_{s}_2016.csv")) for s in ("operativ", "chefsgrupp")]
+    loaded_staff, loaded_managers = reproduce.load_exports(*copies)
+    assert_frame_equal(loaded_staff, staff)
+    assert_frame_equal(loaded_managers, managers)
+
+
+def test_run_reproduction_needs_both_exports(tmp_path):
+    from samverkan.reproduce.run import run_reproduction
+
+    with pytest.raises(ValueError, match="give both 2016 exports"):
+        run_reproduction(tmp_path, staff=SAMPLE / "operativ.csv")
+    with pytest.raises(ValueError, match="staff_export='.*saknas.csv': no such file"):
+        run_reproduction(tmp_path, staff=tmp_path / "saknas.csv", managers=SAMPLE / "chefsgrupp.csv")
+
+
+@pytest.mark.kernel
+def test_reproduce_command_runs_the_notebook_on_given_exports_and_writes_html(tmp_path, run_cli):
+    copies = [shutil.copy(SAMPLE / f"{s}.csv", tmp_path / f"{s}.csv") for s in ("operativ", "chefsgrupp")]
+    result = run_cli("reproduce", "--staff", copies[0], "--managers", copies[1], "--out", str(tmp_path / "ut"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    executed = json.loads((tmp_path / "ut" / "reproduce_fou_2017_1.ipynb").read_text(encoding="utf-8"))
+    assert str(tmp_path / "operativ.csv") in json.dumps(executed["cells"][2]["source"])  # the injected parameters
+    page = (tmp_path / "ut" / "reproduce_fou_2017_1.html").read_text(encoding="utf-8")
+    assert "from samverkan" not in page and "staff_export" not in page
+    tally = page.index("Sammanfattning")
+    assert page.index("återgiven") > tally and "1 164" in page and "statistiskt säkerställd" in page

@@ -1,23 +1,8 @@
-"""Reproduce FoU rapport 2017:1: every printed figure beside the figure recomputed from a survey export.
+"""The printed figures of FoU rapport 2017:1 beside the same figures recomputed from a survey export.
 
-*En baslinjemätning av samverkansklimatet* (FoU Välfärd, Region Gävleborg, FoU rapport
-2017:1) printed counts and percentages and tested none of its differences. This module
-is the library behind the reproduction notebook:
-
-* :func:`published_figures` — every figure of ``data/reference/fou_2017_1_published.yaml``
-  (and the few printed figures that file records only in its comments), one row each,
-  with whether a survey export can hold it at all; how each figure is recomputed (or
-  why it cannot be) is data, the figure catalogue ``data/reference/fou_2017_1_catalogue.yaml``
-  read by :func:`catalogue`;
-* :func:`recompute` — each recomputable figure computed from tidy answers with the
-  package's own :func:`samverkan.score` and :func:`samverkan.distribution`;
-* :func:`reproduction_table` — published beside recomputed, with notes on the places
-  where the report contradicts itself;
-* :func:`skipped_tests` — the significance tests the report skipped, corrected for
-  multiple testing as one family, each with the claim the report made without a test.
-
-``tests/test_published.py`` recomputes the same figures independently in plain pandas;
-this module deliberately does not share its code.
+How each figure is recomputed, or why no export holds it, is data: the figure catalogue
+``data/reference/fou_2017_1_catalogue.yaml``, read by :func:`catalogue`. The printed
+values are in ``data/reference/fou_2017_1_published.yaml`` (:func:`published_figures`).
 
 Figure ids
 ----------
@@ -35,7 +20,7 @@ blank) out of the denominator.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -43,12 +28,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import instrument, resources
-from .sentences import describe_test
-from .load import load
-from .stats.comparisons import adjust, compare, compare_items, compare_surveys
-from .stats.scores import analysis_population, distribution, score
-from .vocabulary import ADJUST_METHODS, TEST_COLUMNS, check_choice, check_columns
+from .. import resources
+from ..stats.scores import analysis_population, distribution, score
+from ..vocabulary import check_choice, check_columns
 
 #: The published figures of FoU rapport 2017:1 (the default ``reference``).
 REFERENCE_PATH = resources.REFERENCE_DIR / "fou_2017_1_published.yaml"
@@ -58,7 +40,10 @@ PERCENT = 0.005  # tolerance of a percentage printed as a whole percent
 KINDS = ("count", "share")
 
 FIGURE_COLUMNS = ["figure", "description", "page", "kind", "published", "tolerance", "recomputable", "why_not", "key"]
-TABLE_COLUMNS = ["figure", "description", "published", "recomputed", "difference", "within_rounding", "note"]
+TABLE_COLUMNS = ["figure", "description", "kind", "published", "recomputed", "difference", "within_rounding",
+                 "outcome", "note"]
+#: What became of a printed figure (Swedish, as readers see it), in the order of :func:`samverkan.reproduce.tally`.
+OUTCOMES = ("återgiven", "motsägelse i rapporten", "avviker", "finns inte i en svarsexport")
 
 
 # ----------------------------------------------------------------- the catalogue
@@ -282,7 +267,7 @@ def published_figures(reference: str | Path | Mapping | None = None) -> pd.DataF
 # ----------------------------------------------------------------- recompute
 
 
-def _check_survey(frame: pd.DataFrame, name: str, survey: str) -> None:
+def check_survey(frame: pd.DataFrame, name: str, survey: str) -> None:
     check_columns(frame, ["survey", "item", "value", "label", "missing_reason", "region", "unit"], name)
     surveys = sorted(str(s) for s in frame["survey"].dropna().unique())
     if surveys != [survey]:
@@ -366,13 +351,14 @@ def recompute(staff: pd.DataFrame, managers: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> from samverkan.reproduce import baseline_sample
     >>> staff, managers = baseline_sample()
     >>> values = recompute(staff, managers).set_index("figure")["recomputed"]
     >>> int(values["tabell4.region.Gävle.ja"]), round(float(values["diagram17.lyssnar.andel_hög"]), 3)
     (66, 0.74)
     """
-    _check_survey(staff, "staff", "operativ")
-    _check_survey(managers, "managers", "chefsgrupp")
+    check_survey(staff, "staff", "operativ")
+    check_survey(managers, "managers", "chefsgrupp")
     recomputer = _Recomputer(staff, managers)
     rows = [(f.figure, recomputer.value(f.recipe)) for f in catalogue() if f.recipe is not None]
     return pd.DataFrame(rows, columns=["figure", "recomputed"]).astype({"recomputed": "float64"})
@@ -409,18 +395,24 @@ def reproduction_table(
         cannot be recomputed), ``difference`` (recomputed − published),
         ``within_rounding`` (nullable boolean: whether ``|difference|`` is within the
         printed rounding, 0 for counts and 0.005 for whole percentages; missing when
-        not recomputable) and ``note`` (Swedish: the report's own contradictions —
+        not recomputable), ``kind`` (``"count"`` or ``"share"``), ``outcome`` (one of
+        :data:`OUTCOMES`: ``återgiven`` within the rounding; ``motsägelse i rapporten``
+        when the report contradicts itself on it; ``avviker`` otherwise; ``finns inte i
+        en svarsexport`` when no export holds it) and ``note`` (Swedish: the report's own contradictions —
         page 49's 90 % against Diagram 3's 56 of 67 = 84 %, Tabell 2's n = 804
         against 817 responses, Gävle's 30 % for 66 of 215 = 30.7 % —, why a figure
         cannot be recomputed, or an unexplained deviation; else empty).
 
     Examples
     --------
+    >>> from samverkan.reproduce import baseline_sample
     >>> staff, managers = baseline_sample()
     >>> table = reproduction_table(staff, managers)
     >>> sorted(table.loc[table["within_rounding"] == False, "figure"])  # doctest: +NORMALIZE_WHITESPACE
     ['sid49.chefer.lyssnar.andel_hög', 'tabell2.kontakt.obesvarat', 'tabell2.n',
      'tabell4.region.Gävle.andel']
+    >>> table["outcome"].value_counts().to_dict()
+    {'återgiven': 87, 'finns inte i en svarsexport': 11, 'motsägelse i rapporten': 4}
     """
     published = published_figures(reference)
     table = published.merge(recompute(staff, managers), on="figure", how="left", validate="one_to_one")
@@ -430,181 +422,7 @@ def reproduction_table(
     by_id, contradicted = {f.figure: f for f in catalogue()}, contradictions()
     table["note"] = [_note(by_id[row.figure], row.published, row.recomputed, row.tolerance, contradicted)
                      for row in table.itertuples()]
+    table["outcome"] = np.select(
+        [~table["recomputable"], within.to_numpy(), table["figure"].isin(list(contradicted)).to_numpy()],
+        [OUTCOMES[3], OUTCOMES[0], OUTCOMES[1]], OUTCOMES[2])
     return table[TABLE_COLUMNS]
-
-
-# ----------------------------------------------------------------- skipped tests
-
-
-#: Short Swedish names of the staff indicator items, for the report's claims.
-ITEM_PHRASES = {
-    "lyssnar": "att de andra parterna lyssnar",
-    "vet_tillfora": "att veta vad de andra parterna kan tillföra",
-    "brukare_tillvara": "att brukarens kunskap och erfarenheter tas tillvara",
-    "rutiner_myndigheter": "gemensamma rutiner mellan myndigheterna",
-    "rutiner_aktorer": "gemensamma rutiner med andra aktörer",
-    "strukturer_myndigheter": "strukturer som underlättar samverkan mellan myndigheterna",
-    "strukturer_aktorer": "strukturer som underlättar samverkan med andra aktörer",
-    "synsatt": "ett gemensamt synsätt på målgruppens behov",
-    "arbetssatt": "gemensamma arbetssätt",
-}
-#: Items on which the report says staff in structured collaboration answer higher (Bilaga 2).
-STRUCTURED_HIGHER = ("rutiner_myndigheter", "rutiner_aktorer", "synsatt", "arbetssatt")
-
-
-def _structured_claims(items: Sequence[str]) -> dict[str, str]:
-    claims = {}
-    for item in items:
-        phrase = ITEM_PHRASES.get(item, item)
-        claims[item] = (
-            f"Personal i fast, strukturerad samverkan svarar högre än övrig personal om {phrase} (Bilaga 2)"
-            if item in STRUCTURED_HIGHER
-            else f"Personal i och utanför strukturerad samverkan jämförs om {phrase} utan test (Bilaga 2)"
-        )
-    return claims
-
-
-def _staff_tests(analysis: pd.DataFrame) -> list[tuple[pd.DataFrame, str | dict[str, str]]]:
-    indicators = [i.id for i in instrument.survey("operativ").indicator_items]
-    return [
-        (compare(analysis, items="strukturerad", by="region", level="unit"),
-         "Strukturerad samverkan är vanligare i Hälsingland (41 och 42 %) än i Västra Gästrikland (37 %) "
-         "och Gävle (30 %) (Tabell 4)"),
-        (compare(analysis, by="strukturerad", items=indicators), _structured_claims(indicators)),
-        (compare(analysis, by="region", items="brukare_tillvara"),
-         "Brukarens kunskap och erfarenheter tas oftare tillvara i Södra Hälsingland (61 %) än i Gävle (48 %); "
-         "Norra Hälsingland och Västra Gästrikland 54 % (Diagram 19)"),
-        (compare_items(analysis, "lyssnar", "vet_tillfora"),
-         "Personalen upplever oftare att de andra parterna lyssnar (74 %) än att de vet vad parterna kan "
-         "tillföra (60 %) (Diagram 17 och 18)"),
-        (compare_items(analysis, "rutiner_myndigheter", "rutiner_aktorer"),
-         "Gemensamma rutiner finns i högre grad mellan myndigheterna än med andra aktörer"),
-        (compare_items(analysis, "strukturer_myndigheter", "strukturer_aktorer"),
-         "Strukturer som underlättar samverkan finns i högre grad mellan myndigheterna än med andra aktörer "
-         "(56 % mot 61 % svarar delvis eller lägre, Diagram 22 och 23)"),
-    ]
-
-
-def _manager_tests(analysis: pd.DataFrame, managers: pd.DataFrame) -> list[tuple[pd.DataFrame, str | dict[str, str]]]:
-    return [
-        (compare(managers, by="region", items=["lyssnar", "vet_tillfora"]), {
-            "lyssnar": "Cheferna i Norra Hälsingland svarar oftare än cheferna i övriga länsdelar att de andra "
-                       "parterna alltid lyssnar (8 av 20 mot 3 av 22, 2 av 16 och 2 av 8) (Diagram 4)",
-            "vet_tillfora": "Cheferna i Hälsingland vet oftare vad de andra parterna kan tillföra (15 av 20 och "
-                            "14 av 21 ofta eller för det mesta) än cheferna i Västra Gästrikland (2 av 16) och "
-                            "Gävle (Diagram 6)",
-        }),
-        (compare_surveys(analysis, managers, items=["lyssnar", "vet_tillfora", "brukare_tillvara"]), {
-            "lyssnar": "Cheferna upplever oftare än personalen att de andra parterna lyssnar (90 % enligt "
-                       "sammanfattningen s. 49 mot 74 % i Diagram 17)",
-            "vet_tillfora": "Chefer och personal vet lika ofta vad de andra parterna kan tillföra (60 % i båda, "
-                            "s. 49 och Diagram 18)",
-            "brukare_tillvara": "Cheferna bedömer att brukarens kunskap tas tillvara i lägre grad än personalen "
-                                "(7 gruppsvar med höga värden, Diagram 11, mot 48–61 % av personalen, Diagram 19)",
-        }),
-    ]
-
-
-def _with_claims(tests: pd.DataFrame, claim: str | Mapping[str, str]) -> pd.DataFrame:
-    claims = [claim] * len(tests) if isinstance(claim, str) else [claim[str(i)] for i in tests["item"]]
-    return tests.assign(report_claim=pd.array(claims, dtype="string"))
-
-
-def skipped_tests(staff: pd.DataFrame, managers: pd.DataFrame, *, p_adjust: str = "holm") -> pd.DataFrame:
-    """The significance tests FoU rapport 2017:1 skipped, corrected for multiple testing as one family.
-
-    The report twice writes that its differences "inte signifikanstestats och därmed
-    inte statistiskt säkerställts". These are those tests, in this order:
-
-    1. Tabell 4 — structured collaboration by region, on the unit rows the table
-       counts (``level="unit"``, p corrected for respondents with several
-       municipalities);
-    2. structured vs not on every staff indicator item (respondent level);
-    3. regions on ``brukare_tillvara`` (Diagram 19);
-    4. ``lyssnar`` vs ``vet_tillfora``, and myndigheter vs aktörer for ``rutiner`` and
-       ``strukturer``, paired within the same respondents;
-    5. the managers' regions on ``lyssnar`` and ``vet_tillfora`` (Diagrams 4 and 6;
-       small groups, so permutation and exact tests);
-    6. managers vs staff on ``lyssnar``, ``vet_tillfora`` and ``brukare_tillvara``.
-
-    Staff tests use :func:`analysis_population`. Every p-value of the table is one
-    family for :func:`samverkan.adjust`.
-
-    Parameters
-    ----------
-    staff
-        Tidy answers to the staff survey (the whole export, or already the analysis population).
-    managers
-        Tidy answers to the manager survey, with the Mysam groups' regions.
-    p_adjust
-        ``"holm"`` (default), ``"bonferroni"`` or ``"fdr_bh"`` (Benjamini–Hochberg).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per test: the columns of :func:`samverkan.compare` (``item,
-        comparison, group, reference, n, n_reference, test, statistic, df, pvalue,
-        pvalue_adjusted, effect_size, effect_size_name, ci_low, ci_high, note``), then
-        ``report_claim`` (Swedish: what the report said without a test, and where)
-        and ``sentence`` (:func:`samverkan.describe_test` of the row).
-
-    Examples
-    --------
-    >>> staff, managers = baseline_sample()
-    >>> tests = skipped_tests(staff, managers)
-    >>> row = tests.iloc[0]
-    >>> row["item"], row["test"], int(row["df"]), int(row["n"])
-    ('strukturerad', 'chi2-share-high', 3, 761)
-    >>> round(float(row["statistic"]), 4)  # R: chisq.test(tab4, correct = FALSE)
-    6.2743
-    """
-    check_choice("p_adjust", p_adjust, ADJUST_METHODS)
-    _check_survey(staff, "staff", "operativ")
-    _check_survey(managers, "managers", "chefsgrupp")
-    analysis = analysis_population(staff)
-    parts = [_with_claims(tests, claim)
-             for tests, claim in [*_staff_tests(analysis), *_manager_tests(analysis, managers)]]
-    tests = adjust(pd.concat(parts, ignore_index=True), method=p_adjust)
-    sentences = [describe_test(row) for _, row in tests.iterrows()]
-    return tests.assign(sentence=pd.array(sentences, dtype="string"))[[*TEST_COLUMNS, "report_claim", "sentence"]]
-
-
-# ----------------------------------------------------------------- the baseline sample
-
-
-def baseline_sample(sample_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The committed synthetic baseline (``gavleborg`` 2016), loaded as the report's data.
-
-    Staff answers get the report's regions (``regions`` of the reference yaml), the
-    managers' answers the Mysam groups' regions (``mysam_groups`` of
-    ``data/sample/specs/gavleborg.yaml``). The data are **synthetic**, calibrated to
-    the report's printed figures (``data/sample/README.md``).
-
-    Parameters
-    ----------
-    sample_dir
-        The sample folder (default ``data/sample``).
-
-    Returns
-    -------
-    tuple of pandas.DataFrame
-        ``(staff, managers)``: tidy answers (:func:`samverkan.load`), the whole staff export.
-    """
-    folder = Path(sample_dir) if sample_dir is not None else resources.SAMPLE_DIR
-    regions = read_reference()["regions"]
-    with open(folder / "specs" / "gavleborg.yaml", encoding="utf-8") as handle:
-        groups = yaml.safe_load(handle)["mysam_groups"]
-    options = dict(forbund="gavleborg", wave="2016")
-    staff = load(folder / "gavleborg" / "2016" / "operativ.csv", survey="operativ", regions=regions, **options)
-    managers = load(folder / "gavleborg" / "2016" / "chefsgrupp.csv", survey="chefsgrupp", regions=groups, **options)
-    return staff, managers
-
-
-__all__ = [
-    "analysis_population",
-    "baseline_sample",
-    "published_figures",
-    "recompute",
-    "reproduction_table",
-    "skipped_tests",
-]
