@@ -27,7 +27,7 @@ import yaml
 
 from .. import instrument
 from ..instrument import Item, Survey
-from . import SPECS_DIR
+from . import SAMPLE_DIR, SPECS_DIR
 
 #: Non-substantive answers of a target distribution → the cell written in the export.
 MISSING_CELLS: dict[str, str] = {"vet ej": "Vet ej", "ej aktuellt": "Ej aktuellt", "blank": ""}
@@ -45,122 +45,12 @@ UNIT_KEYS = ("rows", "rows_per_respondent", "rows_by_region", "unit_weights", "m
 ITEM_KEYS = ("level", "dist", "by_region", "per", "selected")
 LATENT_KEYS = ("common", "structured", "region")
 
+#: Where :data:`DEFAULTS` are kept.
+DEFAULTS_PATH = SAMPLE_DIR / "defaults.yaml"
 #: Defaults for everything a wave's survey section leaves out (sections are replaced
-#: wholesale; ``items`` item by item). Weights are shares: plausible, not calibrated.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "operativ": {
-        "respondents": 150,
-        "units": {"rows_per_respondent": 1.12, "max_units": 3, "cross_region": 0.0},
-        "background": {
-            "items": ["verksamhet", "yrke"],
-            "joint": {
-                "Arbetsförmedlingen": {"arbetsförmedlare": 12, "psykolog": 1, "annat yrke": 1},
-                "Försäkringskassan": {"handläggare": 7, "annat yrke": 1},
-                "primärvård": {"sjuksköterska": 7, "läkare": 4, "rehabkoordinator": 6, "kurator": 4,
-                               "fysioterapeut": 2, "arbetsterapeut": 1, "psykolog": 1},
-                "psykiatri": {"sjuksköterska": 3, "läkare": 1, "kurator": 2, "psykolog": 1, "arbetsterapeut": 1},
-                "annan hälso- och sjukvård": {"sjuksköterska": 2, "fysioterapeut": 1, "kurator": 1},
-                "socialtjänst": {"socialsekreterare": 16, "handläggare": 2, "arbetskonsulent": 1, "annat yrke": 2},
-                "kommunal arbetsmarknadsverksamhet": {"arbetskonsulent": 7, "handläggare": 1, "annat yrke": 2},
-                "annan kommunal verksamhet": {"handläggare": 1, "arbetskonsulent": 1, "annat yrke": 1},
-                "annan verksamhet": {"annat yrke": 1},
-            },
-            "blank": 0.01,
-        },
-        "items": {
-            "kontakt_malgrupp": {"dist": {"ja": 0.87, "nej": 0.11, "blank": 0.02}},
-            "erfarenhet_samverkan": {"dist": {"ja": 0.91, "nej": 0.08, "blank": 0.01}},
-            "strukturerad": {"dist": {"ja": 0.33, "nej": 0.66, "blank": 0.01}},
-            "samverkar_en_part": {"level": "respondent", "dist": {
-                "aldrig": 0.02, "sällan": 0.09, "ibland": 0.23, "ofta": 0.37, "för det mesta": 0.18,
-                "alltid": 0.08, "blank": 0.03}},
-            "samverkar_tva_parter": {"level": "respondent", "dist": {
-                "aldrig": 0.06, "sällan": 0.23, "ibland": 0.31, "ofta": 0.29, "för det mesta": 0.06,
-                "alltid": 0.02, "blank": 0.03}},
-            "samverkar_tre_fler": {"level": "respondent", "dist": {
-                "aldrig": 0.18, "sällan": 0.35, "ibland": 0.27, "ofta": 0.12, "för det mesta": 0.03,
-                "alltid": 0.01, "blank": 0.04}},
-            "nytta_individ": {"dist": {"ingen nytta": 0.01, "liten nytta": 0.03, "viss nytta": 0.14,
-                                       "stor nytta": 0.80, "vet ej": 0.02}},
-            "nytta_organisation": {"dist": {"ingen nytta": 0.01, "liten nytta": 0.04, "viss nytta": 0.17,
-                                            "stor nytta": 0.75, "vet ej": 0.03}},
-            "former_med_brukare": {"selected": {
-                "flerpartsmöte med brukaren": 0.62, "SIP-möte": 0.57, "avstämningsmöte": 0.45,
-                "gemensamt kartläggningsmöte": 0.25, "trepartssamtal": 0.27, "annan form med brukaren": 0.12}},
-            "former_utan_brukare": {"selected": {
-                "teammöte": 0.35, "nätverksmöte": 0.29, "handläggarmöte": 0.23, "konsultationsmöte": 0.11,
-                "ärendedragning": 0.08, "annan form utan brukaren": 0.04}},
-            "former_ovriga": {"selected": {
-                "gemensam utbildning": 0.17, "gemensamt utvecklingsarbete": 0.11, "informationsmöte": 0.15,
-                "studiebesök": 0.05, "annan övrig form": 0.04}},
-            "lyssnar": {"dist": {"aldrig": 0.01, "sällan": 0.05, "ibland": 0.21, "ofta": 0.25,
-                                 "för det mesta": 0.31, "alltid": 0.14, "vet ej": 0.02, "blank": 0.01}},
-            "vet_tillfora": {"dist": {"aldrig": 0.02, "sällan": 0.09, "ibland": 0.29, "ofta": 0.27,
-                                      "för det mesta": 0.20, "alltid": 0.10, "vet ej": 0.02, "blank": 0.01}},
-            "brukare_tillvara": {"dist": {"inte alls": 0.03, "till liten del": 0.12, "delvis": 0.30,
-                                          "till stor del": 0.31, "till mycket stor del": 0.15,
-                                          "helt och hållet": 0.05, "vet ej": 0.03, "ej aktuellt": 0.01}},
-            "rutiner_myndigheter": {"dist": {"inte alls": 0.05, "till liten del": 0.17, "delvis": 0.32,
-                                             "till stor del": 0.27, "till mycket stor del": 0.10,
-                                             "helt och hållet": 0.03, "vet ej": 0.04, "ej aktuellt": 0.01,
-                                             "blank": 0.01}},
-            "rutiner_aktorer": {"dist": {"inte alls": 0.07, "till liten del": 0.22, "delvis": 0.31,
-                                         "till stor del": 0.22, "till mycket stor del": 0.08,
-                                         "helt och hållet": 0.02, "vet ej": 0.06, "ej aktuellt": 0.01,
-                                         "blank": 0.01}},
-            "strukturer_myndigheter": {"dist": {"inte alls": 0.05, "till liten del": 0.18, "delvis": 0.31,
-                                                "till stor del": 0.28, "till mycket stor del": 0.11,
-                                                "helt och hållet": 0.03, "vet ej": 0.03, "blank": 0.01}},
-            "strukturer_aktorer": {"dist": {"inte alls": 0.07, "till liten del": 0.22, "delvis": 0.31,
-                                            "till stor del": 0.25, "till mycket stor del": 0.09,
-                                            "helt och hållet": 0.02, "vet ej": 0.05, "blank": 0.01}},
-            "synsatt": {"dist": {"inte alls": 0.02, "till liten del": 0.13, "delvis": 0.34,
-                                 "till stor del": 0.29, "till mycket stor del": 0.16, "helt och hållet": 0.04,
-                                 "vet ej": 0.02}},
-            "arbetssatt": {"dist": {"inte alls": 0.03, "till liten del": 0.16, "delvis": 0.36,
-                                    "till stor del": 0.25, "till mycket stor del": 0.14,
-                                    "helt och hållet": 0.04, "vet ej": 0.02}},
-        },
-        "latent": {"common": 0.6, "structured": 0.8, "region": {}},
-        "structured_higher": ["synsatt", "arbetssatt", "rutiner_myndigheter", "rutiner_aktorer"],
-        "comments": 0.05,
-    },
-    "chefsgrupp": {
-        "respondents": 20,
-        "units": {"rows_per_respondent": 1.2, "max_units": 2, "cross_region": 0.0},
-        "background": {
-            "items": ["verksamhet", "chef_mandat"],
-            "joint": {
-                "Arbetsförmedlingen": {"ja": 7, "nej": 1}, "Försäkringskassan": {"ja": 6},
-                "primärvård": {"ja": 6, "nej": 5}, "psykiatri": {"ja": 5, "nej": 1},
-                "annan hälso- och sjukvård": {"ja": 2}, "socialtjänst": {"ja": 8, "nej": 2},
-                "kommunal arbetsmarknadsverksamhet": {"ja": 5, "nej": 1},
-                "annan kommunal verksamhet": {"ja": 2, "nej": 1}, "annan verksamhet": {"ja": 1},
-            },
-            "blank": 0.0,
-        },
-        "items": {
-            "antal_traffar": {"dist": {"inga": 0.04, "1–2": 0.22, "3–4": 0.40, "5 eller fler": 0.30,
-                                       "blank": 0.04}},
-            "vikt_delta": {"level": "respondent", "dist": {
-                "helt oviktigt": 0.01, "ganska oviktigt": 0.03, "varken viktigt eller oviktigt": 0.15,
-                "ganska viktigt": 0.36, "mycket viktigt": 0.40, "blank": 0.05}},
-            "lyssnar": {"dist": {"aldrig": 0.01, "sällan": 0.05, "ibland": 0.10, "ofta": 0.30,
-                                 "för det mesta": 0.31, "alltid": 0.21, "blank": 0.02}},
-            "vet_tillfora": {"dist": {"aldrig": 0.01, "sällan": 0.05, "ibland": 0.33, "ofta": 0.30,
-                                      "för det mesta": 0.20, "alltid": 0.08, "blank": 0.03}},
-            "rutiner_relationer": {"dist": {"inte alls": 0.05, "till liten del": 0.20, "delvis": 0.48,
-                                            "till stor del": 0.18, "till mycket stor del": 0.06, "vet ej": 0.03}},
-            "forebyggande": {"dist": {"inte alls": 0.10, "till liten del": 0.29, "delvis": 0.40,
-                                      "till stor del": 0.13, "till mycket stor del": 0.03, "vet ej": 0.05}},
-            "brukare_tillvara": {"dist": {"inte alls": 0.10, "till liten del": 0.30, "delvis": 0.40,
-                                          "till stor del": 0.10, "till mycket stor del": 0.02, "vet ej": 0.08}},
-        },
-        "latent": {"common": 0.6, "structured": 0.0, "region": {}},
-        "structured_higher": [],
-        "comments": 0.05,
-    },
-}
+#: wholesale; ``items`` item by item): survey → section. Weights are shares: plausible,
+#: not calibrated. Read from ``data/sample/defaults.yaml``.
+DEFAULTS: dict[str, dict[str, Any]] = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8"))
 
 
 def _fail(where: str, message: str) -> ValueError:
