@@ -6,6 +6,8 @@ import ast
 import types
 from pathlib import Path
 
+import pytest
+
 import samverkan as sv
 
 PACKAGE = Path(sv.__file__).resolve().parent
@@ -99,3 +101,15 @@ def test_the_cycle_finder_finds_a_cycle_hidden_in_a_function():
 
 def test_samverkan_has_no_import_cycle():
     assert find_cycle(import_graph()) is None
+
+
+#: Modules over the limit, each with the issue that splits it (strict: the mark must go when it is done).
+OVERSIZED = {"samverkan.params": "params.py is being reworked for real exports (issue 10)"}
+
+
+@pytest.mark.parametrize("module", sorted(_modules()))
+def test_no_module_over_600_lines(module, request):
+    if module in OVERSIZED:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=OVERSIZED[module]))
+    lines = _modules()[module].read_text(encoding="utf-8").count("\n")
+    assert lines <= 600, f"{module}: {lines} lines"
