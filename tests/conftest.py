@@ -1,8 +1,8 @@
 """Shared fixtures: the published figures, and one warm batch over the sample förbund for every report test.
 
 Tests that start a Jupyter kernel carry the ``kernel`` marker (``pytest -m "not kernel"``
-runs the rest in well under a minute); a test that uses :func:`sample_batch` gets the
-marker here, so it cannot be forgotten.
+runs the rest in well under a minute); a test that uses :func:`sample_batch` or
+:func:`warm_kernel` gets the marker here, so it cannot be forgotten.
 """
 
 from __future__ import annotations
@@ -25,9 +25,13 @@ REFERENCE_PATH = ROOT / "data" / "reference" / "fou_2017_1_published.yaml"
 SAMPLE_FORBUND = sorted(p.stem for p in PARAMS.glob("*.yaml"))
 
 
+#: Fixtures that start a kernel: a test using one is a kernel test.
+KERNEL_FIXTURES = {"sample_batch", "warm_kernel"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "sample_batch" in getattr(item, "fixturenames", ()):
+        if KERNEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.kernel)
 
 
@@ -102,3 +106,17 @@ def sample_batch(tmp_path_factory) -> dict:
                              *map(str, broken), "--out", str(out), "--jobs", "2"],
                             capture_output=True, text=True, check=False)
     return {"folder": folder, "paths": paths, "out": out, "result": result}
+
+
+@pytest.fixture(scope="session")
+def warm_kernel():
+    """One warm kernel (:class:`samverkan.kernels.WarmKernel`, reset between notebooks) for the notebook tests.
+
+    ``warm_kernel.execute(notebook, output, parameters, cwd)`` runs a notebook as the batch
+    does, without paying a kernel start per test.
+    """
+    from samverkan.kernels import WarmKernel
+
+    kernel = WarmKernel()
+    yield kernel
+    kernel.close()

@@ -275,15 +275,12 @@ def test_notebook_parameters_and_one_funnel_cell_per_item():
         assert sum(f'item="{item}"' in cell and "oversikt.funnel(" in cell for cell in code) == 1, item
 
 
-@pytest.mark.kernel
-def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path):
+def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path, warm_kernel):
     (reports_dir / "trasig").mkdir()
     (reports_dir / "trasig" / "results.json").write_text("inte json", encoding="utf-8")
     out = tmp_path / "overview.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / "overview.ipynb"), str(out), kernel_name="python3",
-                               progress_bar=False, cwd=str(NOTEBOOKS),
-                               parameters={"reports_dir": str(reports_dir), "output_dir": str(tmp_path / "ut")})
-    executed = nbformat.read(out, as_version=4)
+    executed = warm_kernel.execute(NOTEBOOKS / "overview.ipynb", out, {"reports_dir": str(reports_dir),
+                                   "output_dir": str(tmp_path / "ut")}, NOTEBOOKS)
     text = json.dumps([c.get("outputs", []) for c in executed.cells if c.cell_type == "code"], ensure_ascii=False)
     assert "7 förbund" in text and "trasig" in text
     assert "Högby samordningsförbund" in text and "under" in text

@@ -173,14 +173,13 @@ def test_broken_params_fail_before_any_kernel_starts(tmp_path, monkeypatch):
     assert result.returncode == 1 and "regoins" in result.stdout and "ingen rapport kördes" in result.stderr
 
 
-@pytest.mark.kernel
-def test_a_failing_notebook_keeps_its_executed_copy_and_names_the_cell(tmp_path):
+def test_a_failing_notebook_keeps_its_executed_copy_and_names_the_cell(tmp_path, warm_kernel):
     notebook = nbformat.read(NOTEBOOKS / "forbund_report.ipynb", as_version=4)
     notebook.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('avsiktligt fel')"))
     broken = tmp_path / "broken.ipynb"
     nbformat.write(notebook, broken)
     with pytest.raises(publish.ReportError, match=r"sjobygden: cell \d+ misslyckades: RuntimeError: avsiktligt fel"):
-        publish.run_report(PARAMS / "sjobygden.yaml", tmp_path / "out", notebook=broken)
+        publish.run_report(PARAMS / "sjobygden.yaml", tmp_path / "out", notebook=broken, kernel=warm_kernel)
     assert (tmp_path / "out" / "sjobygden.failed.ipynb").exists()
     assert not (tmp_path / "out" / "sjobygden").exists()
     assert not list((tmp_path / "out").glob(".*tmp*"))
@@ -200,12 +199,8 @@ def test_plain_papermill_run_works(tmp_path):
 # ------------------------------------------------------------------ the other notebooks
 
 
-@pytest.mark.kernel
-def test_explore_notebook_runs(tmp_path):  # the reproduction notebook: tests/test_reproduce.py
-    out = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / "explore.ipynb"), str(out), kernel_name="python3",
-                               progress_bar=False, cwd=str(NOTEBOOKS))
-    executed = nbformat.read(out, as_version=4)
+def test_explore_notebook_runs(tmp_path, warm_kernel):  # the reproduction notebook: tests/test_reproduce.py
+    executed = warm_kernel.execute(NOTEBOOKS / "explore.ipynb", tmp_path / "explore.ipynb", {}, NOTEBOOKS)
     text = json.dumps([c.get("outputs", []) for c in executed.cells if c.cell_type == "code"], ensure_ascii=False)
     assert "statistiskt säkerställd" in text and "lyssnar" in text  # describe_test's sentence
 
