@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import Problem, problems_frame
-from .files import RawTable, ReadResult, respondents_per_unit
+from .files import RawTable
+from .read_result import ReadResult, respondents_per_unit
 from .instrument import CANONICAL_COLUMNS, Survey, did_you_mean, load_instrument, normalize_text
 from .tidy import canonical_dtypes
 
@@ -97,7 +98,7 @@ def _check_record(record, survey: Survey, forbund, wave, lookup, seen: dict, row
 
 
 def read_canonical(raw: RawTable, survey: Survey, *, forbund, wave, lookup):
-    """Return a :class:`samverkan.files.ReadResult` for a canonical long CSV."""
+    """Return a :class:`samverkan.read_result.ReadResult` for a canonical long CSV."""
 
     file = str(raw.path)
     problems = _check_header(raw, survey)

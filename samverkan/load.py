@@ -27,7 +27,8 @@ import pandas as pd
 from . import instrument
 from .canonical import read_canonical
 from .errors import DataError, Problem, problems_frame
-from .files import RawTable, ReadResult, encoding_error, read_raw, respondents_per_unit
+from .files import RawTable, encoding_error, read_raw
+from .read_result import ReadResult, respondents_per_unit
 from .instrument import CANONICAL_COLUMNS, Item, Survey, did_you_mean, normalize_text
 from .tidy import canonical_dtypes
 
