@@ -324,7 +324,7 @@ def run_batch(
         raise ValueError("executor='dask' needs scheduler=ADDRESS (or a distributed.Client)")
     if jobs < 1:
         raise ValueError(f"jobs={jobs!r} must be at least 1")
-    out = Path(out)
+    out = Path(out).resolve()  # kernels run elsewhere: every path they get is absolute
     out.mkdir(parents=True, exist_ok=True)
     paths = [Path(p) for p in (paths or params_paths(PARAMS_DIR))]
     valid, outcomes = validate_all(paths, jobs)

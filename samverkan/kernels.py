@@ -130,9 +130,10 @@ class FreshKernel:
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
-        try:
+        try:  # the kernel starts in cwd; papermill's cwd= would chdir the whole process, which threads share
             return papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                                       kernel_name=self.kernel_name, progress_bar=False, cwd=str(cwd))
+                                              kernel_name=self.kernel_name, progress_bar=False,
+                                              resources={"metadata": {"path": str(cwd)}})
         except PapermillExecutionError as error:
             raise NotebookFailed(error.exec_count, error.ename, error.evalue) from error
 

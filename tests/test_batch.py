@@ -64,6 +64,7 @@ def test_isolated_run_gives_the_warm_batch_results(sample_batch, tmp_path, monke
     outcomes = batch.run_batch([sample_batch["paths"][n] for n in names], Path("relativ"), jobs=2, isolated=True,
                                progress=False, overview=False)
     assert {o.status for o in outcomes} == {"ok"}
+    assert Path.cwd() == tmp_path  # no worker moved the process (papermill's cwd= would, from two threads)
     for name in names:
         folder = tmp_path / "relativ" / name
         assert oct(folder.stat().st_mode & 0o777) == "0o755"
