@@ -303,9 +303,9 @@ def test_validate_checks_units_against_the_params_regions(tmp_path, run_cli):
     assert "'Gälve'" in lines[0]
 
 
-def test_validate_reports_an_unreadable_file_without_a_traceback(run_cli):
+def test_validate_reports_an_unreadable_file_without_a_traceback(run_cli_process):
     path = CORPUS / "empty.csv"
-    result = run_cli("validate", str(path), "--survey", "operativ")
+    result = run_cli_process("validate", str(path), "--survey", "operativ")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [f"{path}::: filen är tom"]
     assert "Traceback" not in result.stderr

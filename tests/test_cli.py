@@ -35,9 +35,9 @@ def test_validate_names_the_row_and_column_of_a_misspelled_label(tmp_path, run_c
     assert "menade du 'ofta'" in result.stdout
 
 
-def test_synth_writes_byte_identical_files(tmp_path, run_cli):
+def test_synth_writes_byte_identical_files(tmp_path, run_cli_process):  # the console script itself
     spec = sv.SAMPLE_DIR / "specs" / "sjobygden.yaml"
-    result = run_cli("synth", "--spec", str(spec), "--out", str(tmp_path))
+    result = run_cli_process("synth", "--spec", str(spec), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     for written in tmp_path.glob("*/*/*.csv"):
         committed = sv.SAMPLE_DIR / written.relative_to(tmp_path)

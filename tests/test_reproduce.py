@@ -425,9 +425,9 @@ def test_run_reproduction_needs_both_exports(tmp_path):
 
 
 @pytest.mark.kernel
-def test_reproduce_command_runs_the_notebook_on_given_exports_and_writes_html(tmp_path, run_cli):
+def test_reproduce_command_runs_the_notebook_on_given_exports_and_writes_html(tmp_path, run_cli_process):
     copies = [shutil.copy(SAMPLE / f"{s}.csv", tmp_path / f"{s}.csv") for s in ("operativ", "chefsgrupp")]
-    result = run_cli("reproduce", "--staff", copies[0], "--managers", copies[1], "--out", str(tmp_path / "ut"))
+    result = run_cli_process("reproduce", "--staff", copies[0], "--managers", copies[1], "--out", str(tmp_path / "ut"))
     assert result.returncode == 0, result.stderr[-2000:]
     executed = json.loads((tmp_path / "ut" / "reproduce_fou_2017_1.ipynb").read_text(encoding="utf-8"))
     assert str(tmp_path / "operativ.csv") in json.dumps(executed["cells"][2]["source"])  # the injected parameters
