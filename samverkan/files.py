@@ -18,6 +18,7 @@ from .errors import DataError, Problem
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SPSS_SUFFIXES = (".sav", ".zsav")  # read by samverkan.sav (pyreadstat)
 DELIMITERS = (",", ";", "\t")
 
 
@@ -140,7 +141,7 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     Parameters
     ----------
     path
-        A ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file.
+        A ``.csv``/``.txt``/``.tsv``, ``.xlsx`` or SPSS ``.sav`` file.
     score_header
         Called with a candidate header (list of cells); returns how many of them are
         known columns. Used to choose the CSV delimiter.
@@ -153,8 +154,8 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES:
-        allowed = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES)
+    if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES + SPSS_SUFFIXES:
+        allowed = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + SPSS_SUFFIXES)
         raise _fail(path, f"okänd filtyp {suffix or '(ingen)'!r}; förväntad en av {allowed}")
     if not path.is_file():
         raise _fail(path, "filen finns inte")
@@ -162,6 +163,10 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
         raise _fail(path, "filen är tom")
     if suffix in EXCEL_SUFFIXES:
         return _records_to_table(path, _read_excel(path))
+    if suffix in SPSS_SUFFIXES:
+        from .sav import read_sav
+
+        return read_sav(path)
     text, encoding = _decode(path, path.read_bytes())
     delimiter = _pick_delimiter(text, score_header)
     try:

@@ -408,3 +408,80 @@ def test_missing_relative_file_names_the_resolved_path_and_the_fix(tmp_path, mon
     [problem] = caught.value.problems
     assert problem.file == str((tmp_path / "../data/x.xlsx").resolve())
     assert f"från arbetsmappen {tmp_path}" in problem.reason and "--cwd" in problem.reason
+
+
+# ------------------------------------------------------------------------------ SPSS
+
+
+def _write_sav(path, rows=ROWS, *, extra_missing=None):
+    """ROWS as SPSS would hold them: coded variables q1… with value and variable labels, user-missing
+    codes 97 "Ej aktuellt", 98 "Vet ej", 99 "Ej svar", former_med_brukare as 0/1 dichotomies."""
+    import numpy as np
+    import pyreadstat
+
+    survey = instrument.survey("operativ")
+    data, labels, value_labels, missing = {}, {}, {}, {}
+    special = {"ej aktuellt": 97.0, "vet ej": 98.0}
+    for n, column in enumerate(HEADER, start=1):
+        cells = [r[n - 1] for r in rows]
+        name = f"q{n}"
+        if column in ("respondent_id", "kommun", "samverkan_kommentar"):
+            data[name if column != "respondent_id" else "lopnr"] = cells
+            labels[name if column != "respondent_id" else "lopnr"] = TEXTS[column] if column != "respondent_id" else "Löpnummer"
+            continue
+        item = survey.item(column)
+        if item.kind == "multiselect":
+            for k, option in enumerate(item.labels, start=1):
+                data[f"{name}_{k}"] = [float(option in c.split(", ")) if c else 0.0 for c in cells]
+                labels[f"{name}_{k}"] = f"{item.text} - {option}"
+                value_labels[f"{name}_{k}"] = {0.0: "Ej vald", 1.0: "Vald"}
+            continue
+        codes = {label.casefold(): float(k) for k, label in enumerate(item.labels, start=1)}
+        data[name] = [np.nan if not c else special.get(c.casefold(), codes.get(c.casefold())) for c in cells]
+        labels[name] = item.text
+        value_labels[name] = {v: k.capitalize() for k, v in codes.items()} | {97.0: "Ej aktuellt", 98.0: "Vet ej",
+                                                                                99.0: "Ej svar"}
+        missing[name] = [97.0, 98.0, 99.0]
+    for name, (row, value) in (extra_missing or {}).items():
+        data[name][row] = value
+    frame = pd.DataFrame(data)
+    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
+                         missing_ranges=missing)
+    return path
+
+
+def test_spss_file_loads_like_the_csv(tmp_path, plain):
+    path = _write_sav(tmp_path / "e.sav")
+    answers = _load(path)
+    assert_frame_equal(answers, plain)
+    result = sv.read_export(path, survey="operativ")
+    assert [c.how for c in result.layout.columns][:3] == ["respondent-id", "frågans formulering", "frågans formulering"]
+
+
+def test_spss_user_missing_code_without_a_known_label_is_coded_missing(tmp_path):
+    path = _write_sav(tmp_path / "m.sav", extra_missing={"q9": (0, 99.0)})
+    answers = _load(path)
+    synsatt = answers[(answers["item"] == "vet_tillfora") & (answers["respondent_id"] == "R1")]  # q9
+    assert set(synsatt["missing_reason"]) == {"kodat_saknat"} and synsatt["value"].isna().all()
+
+
+def test_spss_value_label_not_on_the_scale_is_named(tmp_path):
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(str(_write_sav(tmp_path / "a.sav")), user_missing=True)
+    labels = dict(meta.variable_value_labels)
+    labels["q8"] = {**labels["q8"], 5.0: "Nästan alltid"}
+    pyreadstat.write_sav(frame, str(tmp_path / "b.sav"), column_labels=meta.column_names_to_labels,
+                         variable_value_labels=labels, missing_ranges=meta.missing_ranges)
+    problems = sv.read_export(tmp_path / "b.sav", survey="operativ").problems
+    cells = [str(p) for p in problems if p.row is not None]
+    assert cells == [f"{tmp_path / 'b.sav'}:2:q8: okänt svar 'Nästan alltid' på frågan lyssnar; förväntat ett av "
+                     "'aldrig', 'sällan', 'ibland', 'ofta', 'för det mesta', 'alltid' eller en kod 1–6; "
+                     "menade du 'alltid'?"]
+
+
+def test_a_file_that_is_not_spss_is_refused_with_a_reason(tmp_path):
+    path = tmp_path / "x.sav"
+    path.write_bytes(b"not an spss file at all" * 10)
+    with pytest.raises(sv.DataError, match="kan inte läsas som SPSS-fil"):
+        sv.load(path, survey="operativ")
