@@ -132,5 +132,6 @@ def read_canonical(raw: RawTable, survey: Survey, *, forbund, wave, lookup):
         problems=problems,
         cells_read=len(raw.rows) + len(raw.bad_rows),
         respondents_per_unit=respondents_per_unit((r["unit"] or None, r["respondent_id"]) for r in kept),
+        respondents=len({r["respondent_id"] for r in kept}),
         tables=tables,
     )

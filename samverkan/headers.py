@@ -55,7 +55,8 @@ class Column:
     the unit, an item or a comment), ``"option"`` (one option of ``target``: ``option``
     is the instrument's label, or the unit's name), ``"ignored"`` or ``"unknown"``
     (unknown, repeated or wrongly mapped: ``reason`` says which). ``how`` says how the
-    header was matched.
+    header was matched; ``mapped`` is the folded ``columns`` key that matched it;
+    ``guess`` the closest question id of an unknown column.
     """
 
     position: int
@@ -66,6 +67,7 @@ class Column:
     how: str = ""
     reason: str | None = None
     guess: str | None = None
+    mapped: str | None = None
 
 
 @dataclass
@@ -245,34 +247,35 @@ def _option_column(text: str, survey: Survey) -> tuple[str, str | None, str | No
 # ------------------------------------------------------------------------ resolving
 
 
-def _from_mapping(position: int, header: str, target: tuple[str | None, str | None]) -> Column:
+def _from_mapping(position: int, header: str, folded: str, target: tuple[str | None, str | None]) -> Column:
     item_id, option = target
     if item_id is None:
-        return Column(position, header, "ignored", how=HOW_MAPPED, reason=f"columns: {IGNORE}")
+        return Column(position, header, "ignored", how=HOW_MAPPED, reason=f"columns: {IGNORE}", mapped=folded)
     kind = "option" if option is not None else "single"
-    return Column(position, header, kind, item_id, option, how=HOW_MAPPED)
+    return Column(position, header, kind, item_id, option, how=HOW_MAPPED, mapped=folded)
 
 
 def resolve_column(position: int, header: str, survey: Survey, mapping: Mapping[str, tuple], label: str = "") -> Column:
     """What the column ``header`` (and an SPSS variable's ``label``) holds; see the module docstring."""
     for text in [header] + ([label] if label and label != header else []):
+        by = "" if text is header else " (variabeletiketten)"
         folded = normalize_text(text)
         if folded in mapping:
-            return _from_mapping(position, header, mapping[folded])
+            return _from_mapping(position, header, folded, mapping[folded])
         hit = _names(survey.name).get(folded)
         if hit is not None:
-            return Column(position, header, "single", hit[0], how=hit[1])
+            return Column(position, header, "single", hit[0], how=hit[1] + by)
         if folded in instrument.load_instrument().export_columns.metadata:
             return Column(position, header, "ignored", how=HOW_METADATA, reason=HOW_METADATA)
         hit = _match_name(text, survey)
         if hit is not None:
-            return Column(position, header, "single", hit[0], how=hit[1])
+            return Column(position, header, "single", hit[0], how=hit[1] + by)
         option = _option_column(text.strip(), survey)
         if option is not None:
             item_id, value, problem = option
             if problem:
-                return Column(position, header, "unknown", item_id, how=HOW_OPTION, reason=problem)
-            return Column(position, header, "option", item_id, value, how=HOW_OPTION)
+                return Column(position, header, "unknown", item_id, how=HOW_OPTION + by, reason=problem)
+            return Column(position, header, "option", item_id, value, how=HOW_OPTION + by)
     return _unknown(position, header, survey, label)
 
 
@@ -348,7 +351,8 @@ def _place(column: Column, layout: Layout) -> Column:
     elif column.kind == "single" and target in layout.options:
         reason = f"frågan {target} finns redan som en kolumn per alternativ; den kan inte också ha en egen kolumn"
     layout.problems.append((1, column.header, reason))
-    return Column(position, column.header, "unknown", target, column.option, column.how, reason)
+    return Column(position, column.header, "unknown", target, column.option, column.how, reason,
+                  mapped=column.mapped)
 
 
 def _check_complete(layout: Layout, survey: Survey, mapping: Mapping[str, tuple]) -> None:

@@ -65,6 +65,8 @@ class ReadResult:
     respondents_per_unit : dict
         Unit name → distinct respondents with a kept answer there (the units of
         ``answers``), in sorted order.
+    respondents : int
+        Distinct respondents with a kept answer.
     ignored : pandas.DataFrame
         The columns not read, on purpose: ``file, column, reason, cells`` (``reason``
         ``metadata från enkätverktyget`` or ``columns: ignore``; ``cells`` the number of
@@ -75,11 +77,12 @@ class ReadResult:
     """
 
     def __init__(self, *, problems: list[Problem], cells_read: int, respondents_per_unit: dict[str, int],
-                 tables: Callable[[], tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]],
+                 tables: Callable[[], tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], respondents: int = 0,
                  ignored: pd.DataFrame | None = None, layout: Layout | None = None):
         self.problems = problems
         self.cells_read = cells_read
         self.respondents_per_unit = respondents_per_unit
+        self.respondents = respondents
         self._tables = tables
         self.ignored = ignored if ignored is not None else ignored_frame([])
         self.layout = layout
@@ -211,6 +214,7 @@ def read_export(
         problems=out.problems,
         cells_read=out.cells_read,
         respondents_per_unit=respondents_per_unit((record[1], record[0]) for record in out.records),
+        respondents=len({record[0] for record in out.records}),
         tables=lambda: (_answers_frame(out, spec, forbund, wave),
                         problems_frame([p for p in out.problems if p.row in (None, 1)] + out.rejected),
                         _comments_frame(out, spec, forbund, wave)),

@@ -130,9 +130,11 @@ def test_bad_arguments():
 def test_largest_data_runs_first():
     paths = sorted(PARAMS.glob("*.yaml"))
     sizes = {p.name: sum(Path(f).stat().st_size for f in _data_paths(p)) for p in paths}
-    ordered = batch.largest_first(paths)
-    assert sorted(ordered) == paths
-    assert [sizes[p.name] for p in ordered] == sorted(sizes.values(), reverse=True)
+    from samverkan.params import load_params
+
+    ordered = batch.largest_first([load_params(p, check_data=False) for p in paths])
+    assert sorted(p.source for p in ordered) == [p.resolve() for p in paths]
+    assert [sizes[p.source.name] for p in ordered] == sorted(sizes.values(), reverse=True)
 
 
 def _data_paths(params_path: Path) -> list[str]:

@@ -455,7 +455,8 @@ def test_spss_file_loads_like_the_csv(tmp_path, plain):
     answers = _load(path)
     assert_frame_equal(answers, plain)
     result = sv.read_export(path, survey="operativ")
-    assert [c.how for c in result.layout.columns][:3] == ["respondent-id", "frågans formulering", "frågans formulering"]
+    assert [c.how for c in result.layout.columns][:2] == ["respondent-id (variabeletiketten)",
+                                                         "frågans formulering (variabeletiketten)"]
 
 
 def test_spss_user_missing_code_without_a_known_label_is_coded_missing(tmp_path):
