@@ -246,3 +246,28 @@ def test_reports_publish_no_comment_and_no_respondent_id(initialised, reports):
     for comment in make_exports.COMMENTS:
         assert comment not in published
     assert "Tidstämpel" not in published and "2019/03/04" not in published
+
+
+@pytest.mark.kernel
+def test_plain_papermill_with_a_params_file_anywhere(tmp_path):
+    """Relative data paths resolve from the params file's folder: with --cwd there it runs, without it the
+    failure names the resolved path, the working folder and that fix."""
+    import shutil
+
+    sample = Path(__file__).resolve().parent.parent / "samverkan" / "data" / "sample" / "kustbygden" / "2019"
+    (tmp_path / "data").mkdir()
+    for survey in SURVEYS:
+        shutil.copy(sample / f"{survey}.csv", tmp_path / "data" / f"{survey}.csv")
+    params = tmp_path / "somewhere" / "kustbygden.yaml"
+    params.parent.mkdir()
+    committed = (Path(__file__).resolve().parent.parent / "params" / "kustbygden.yaml").read_text(encoding="utf-8")
+    params.write_text(committed.replace("../data/sample/kustbygden/2019/", "../data/"), encoding="utf-8")
+    notebook = Path(__file__).resolve().parent.parent / "samverkan" / "notebooks" / "forbund_report.ipynb"
+    command = [sys.executable, "-m", "papermill", str(notebook), str(tmp_path / "out.ipynb"), "-f", str(params)]
+    failed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=600)
+    assert failed.returncode != 0
+    assert str((tmp_path / "../data/operativ.csv").resolve()) in failed.stderr
+    assert f"från arbetsmappen {tmp_path}" in failed.stderr and "--cwd <params-filens mapp>" in failed.stderr
+    ran = subprocess.run([*command, "--cwd", str(params.parent)], cwd=tmp_path, capture_output=True, text=True,
+                         check=False, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
