@@ -14,7 +14,7 @@ import importlib
 from . import instrument, resources
 from .params import PARAMS_KEYS, Params, load_params, params_paths, validate_params
 from .errors import DataError, Problem
-from .load import load, load_comments, read_export, save
+from .load import ignored_columns, load, load_comments, read_export, save
 
 #: Where each of the other public names lives, imported on first use (PEP 562): a command that
 #: only reads params files and exports (``samverkan validate``, the batch until its kernels
@@ -114,6 +114,7 @@ __all__ = [
     "drop_small_groups",
     "ForbundReport",
     "funnel_table",
+    "ignored_columns",
     "instrument",
     "is_small",
     "load",

@@ -139,7 +139,7 @@ def _score_header(survey: Survey, mapping: Mapping[str, tuple]):
     return lambda header: sum(c.kind != "unknown" for c in resolve_header(header, survey, mapping).columns)
 
 
-def _is_canonical(header: list[str]) -> bool:
+def _is_canonical(header: Sequence[str]) -> bool:
     return set(CANONICAL_COLUMNS) <= {normalize_text(h) for h in header}
 
 
@@ -221,6 +221,36 @@ def read_export(
         ignored=_ignored(raw, layout),
         layout=layout,
     )
+
+
+def ignored_columns(data: Mapping[str, str | Path | None], *,
+                    columns: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
+    """The columns of a förbund's exports that were left out on purpose, for the report's data section.
+
+    Parameters
+    ----------
+    data
+        Survey → export (as in a params file; ``None``: no export).
+    columns
+        Survey → the ``columns`` mapping of that survey's exports.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``survey, column, reason, cells``: one row per metadata column or column
+        mapped to ``ignore`` (``cells`` the number of filled cells). Never a cell's
+        content, so it may be published.
+
+    Examples
+    --------
+    >>> import samverkan as sv
+    >>> ignored_columns({"chefsgrupp": sv.sample_path("gavleborg", "2019", "chefsgrupp")}).empty
+    True
+    """
+    frames = [read_export(path, survey=survey, columns=(columns or {}).get(survey)).ignored.assign(survey=survey)
+              for survey, path in data.items() if path is not None]
+    table = pd.concat(frames, ignore_index=True) if frames else ignored_frame([]).assign(survey="")
+    return table[["survey", "column", "reason", "cells"]].astype({"survey": "string"})
 
 
 def load(

@@ -23,7 +23,7 @@ from .errors import DataError, Problem
 from .files import RawTable, read_raw
 from .headers import HOW_ID, HOW_MAPPED, HOW_METADATA, IGNORE, Column, Layout, check_mapping, resolve_header
 from .instrument import normalize_text
-from .load import read_export
+from .load import _is_canonical, read_export
 
 #: Comment marks of what a person must look at; ``samverkan init`` prints the lines that carry them.
 GUESS = "GISSNING"
@@ -71,6 +71,11 @@ def detect_survey(path: str | Path, columns: Mapping[str, Mapping[str, str]] | N
         return max(_questions_found(resolve_header(header, instrument.survey(s), mappings[s])) for s in names)
 
     raw = read_raw(path, score)
+    if _is_canonical(raw.header):  # a long file written by sv.save: its survey is in its cells
+        survey = raw.rows[0][[normalize_text(h) for h in raw.header].index("survey")] if raw.rows else ""
+        if survey not in names:
+            raise _fail(path, f"en kanonisk fil med enkäten {survey!r}; kända enkäter: {', '.join(names)}")
+        return Detected(Path(path), survey, raw, Layout(columns=[]))
     labels = getattr(raw, "labels", ())
     layouts = {s: resolve_header(raw.header, instrument.survey(s), mappings[s], labels) for s in names}
     ranked = sorted(names, key=lambda s: -_questions_found(layouts[s]))

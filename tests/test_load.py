@@ -486,3 +486,22 @@ def test_a_file_that_is_not_spss_is_refused_with_a_reason(tmp_path):
     path.write_bytes(b"not an spss file at all" * 10)
     with pytest.raises(sv.DataError, match="kan inte läsas som SPSS-fil"):
         sv.load(path, survey="operativ")
+
+
+def test_ignored_columns_of_a_forbund_for_the_report(tmp_path):
+    header = ["Svars-ID", "Starttid", *HEADER[1:], "Intern anteckning"]
+    rows = [[r[0], "2019-03-01", *r[1:], ""] for r in ROWS]
+    path = _write_csv(tmp_path / "m.csv", header, rows)
+    table = sv.ignored_columns({"operativ": path, "chefsgrupp": None},
+                               columns={"operativ": {"Intern anteckning": "ignore"}})
+    assert table.values.tolist() == [["operativ", "Starttid", "metadata från enkätverktyget", 4],
+                                     ["operativ", "Intern anteckning", "columns: ignore", 0]]
+
+
+def test_init_reads_a_canonical_file_as_its_survey(tmp_path):
+    from samverkan.scaffold import detect_all
+
+    saved = sv.save(sv.load(sv.sample_path("kustbygden", "2019", "chefsgrupp"), survey="chefsgrupp"), tmp_path / "c.csv")
+    [detected] = detect_all([saved])
+    assert (detected.survey, detected.entries, detected.problems) == ("chefsgrupp", [], [])
+    assert detected.respondents == sv.load(saved, survey="chefsgrupp")["respondent_id"].nunique()
