@@ -36,7 +36,7 @@ def summary_line(path: str | Path, answers) -> str:
 
 
 def ignored_lines(ignored) -> list[str]:
-    """One line per ignored column: ``ignorerad kolumn 'Starttid' (metadata från enkätverktyget; 120 ifyllda celler)``."""
+    """One line per ignored column: ``ignorerad kolumn 'Språk' (metadata från enkätverktyget; 9 ifyllda celler)``."""
     return [f"  ignorerad kolumn {column!r} ({reason}; {cells} ifyllda celler)" for column, reason, cells in ignored]
 
 

@@ -41,8 +41,8 @@ HOW_NUMBERED = "numrerad rubrik"
 HOW_OPTION = "en kolumn per alternativ"
 
 #: A leading question number, with (second) or without (first) a sub-question letter: "Q7.", "7)", "Fråga 7:", "12.a".
-_NUMBERS = tuple(re.compile(r"^(?:(?:fråga|question|q|f)\s*)?\d+(?:[._]\d+)*" + letter + r"(?:\s*[.:)]\s*|\s*-\s+|\s+)(?=\S)")
-                 for letter in ("", r"[._]?[a-z]"))
+_NUMBERS = tuple(re.compile(r"^(?:(?:fråga|question|q|f)\s*)?\d+(?:[._]\d+)*" + letter
+                            + r"(?:\s*[.:)]\s*|\s*-\s+|\s+)(?=\S)") for letter in ("", r"[._]?[a-z]"))
 _SEPARATOR = re.compile(r"\s+[-\u2013\u2014](?:\s+|$)|:(?:\s+|$)")
 _BRACKET = re.compile(r"^(.*\S)\s*\[([^\[\]]*)\]$")
 

@@ -280,23 +280,22 @@ def _check_p_adjust(value: Any, found: Found) -> str | None:
 # -------------------------------------------------------------------------- columns
 
 
-def _column_entry(header: Any, target: Any, surveys: list[str], key: str, found: Found,
-                  per_survey: dict[str, dict[str, str]], origin: dict[tuple[str, str], tuple[str, str]]) -> None:
-    """One ``header: target`` entry, kept for every survey in ``surveys`` whose ids it names."""
+def _column_entry(header: Any, target: Any, surveys: list[str], key: str, found: Found) -> list[str]:
+    """The surveys in ``surveys`` whose ids the entry ``header: target`` names (a problem if none)."""
     if not isinstance(header, (str, int)) or not str(header).strip():
         found.add(key, header, f"en rubrik i columns ska vara text, inte {_describe(header)}")
-        return
+        return []
     results = {s: parse_target(target, instrument.survey(s)) for s in surveys}
     good = [s for s, result in results.items() if not isinstance(result, str)]
     if not good:
         found.add(key, target, f"columns: {str(header)!r} -> {results[surveys[0]]}")
-    for survey in good:
-        per_survey[survey][str(header)] = str(target)
-        origin[survey, normalize_text(header)] = (key, str(header))
+    return good
 
 
 def check_columns(value: Any, found: Found) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], tuple[str, str]]]:
-    """``columns`` as survey → {header: target}, and where each entry stands: (survey, folded header) → (key, header).
+    """``columns`` as survey → {header: target}, and where each entry stands.
+
+    The second value maps (survey, folded header) → (key path, header).
 
     An entry at the top applies to every survey whose questions it names; a section
     named after a survey (``operativ:``) applies to that survey only.
@@ -310,16 +309,20 @@ def check_columns(value: Any, found: Found) -> tuple[dict[str, dict[str, str]], 
         what = f"en mappning exportens rubrik -> fråge-id (eller {IGNORE})"
         found.add("columns", value, f"columns ska vara {what}, inte {_describe(value)}")
         return {}, origin
+    entries = []  # (header, target, surveys it may apply to, key path)
     for header, target in value.items():
         key = f"columns.{header}"
         if not isinstance(target, Mapping):
-            _column_entry(header, target, known, key, found, per_survey, origin)
+            entries.append((header, target, known, key))
         elif header not in known:
             reason = f"okänd enkät {header!r}{_hint(header, known)}: en avdelning i columns heter som en enkät"
             found.add(key, header, reason)
         else:
-            for name, inner in target.items():
-                _column_entry(name, inner, [header], f"{key}.{name}", found, per_survey, origin)
+            entries += [(name, inner, [header], f"{key}.{name}") for name, inner in target.items()]
+    for header, target, surveys, key in entries:
+        for survey in _column_entry(header, target, surveys, key, found):
+            per_survey[survey][str(header)] = str(target)
+            origin[survey, normalize_text(header)] = (key, str(header))
     return {s: m for s, m in per_survey.items() if m}, origin
 
 

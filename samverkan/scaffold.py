@@ -124,7 +124,8 @@ def infer_mapping(detected: Detected) -> list[tuple[str, str, str]]:
     entries = []
     for column in detected.layout.columns:
         if stand_in is not None and column.position == stand_in.position:
-            reason = f"{GUESS}: filen har ingen kolumn med respondent-id; {column.header!r} är ifylld och unik på varje rad"
+            reason = (f"{GUESS}: filen har ingen kolumn med respondent-id; {column.header!r} är ifylld och unik "
+                      "på varje rad")
             entries.append((column.header, "respondent_id", reason))
             continue
         entry = _entry(column, survey, taken)
@@ -240,7 +241,8 @@ def params_text(exports: Sequence[Detected], *, forbund: str, name: str | None, 
     """The commented params file for ``exports`` (see the module docstring)."""
     name_line = (f"name: {_q(name)}" if name else
                  f"name: {_q('Samordningsförbundet ' + forbund)}   # {REVIEW}: förbundets namn i rapportens rubriker")
-    wave_line = f"wave: {_q(wave)}" if wave else f"wave: {_q(_guess_wave(exports))}   # {GUESS}: året i exportens datum"
+    wave_line = (f"wave: {_q(wave)}" if wave else
+                 f"wave: {_q(_guess_wave(exports))}   # {GUESS}: året i exportens datum")
     lines = [
         "# Params för förbundsrapporten, skriven av samverkan init från exporterna nedan (som inte ändrats).",
         f"# Granska raderna märkta {GUESS} och {REVIEW}, fyll i regions, och kör sedan:",
@@ -248,13 +250,13 @@ def params_text(exports: Sequence[Detected], *, forbund: str, name: str | None, 
         "#   samverkan report DEN_HÄR_FILEN --out reports",
         "# Relativa sökvägar gäller från den här filens mapp, var programmet än körs.",
         "",
-        f"forbund: {forbund}                     # förbundets id: gemena a–z, 0–9, _ och -; också rapportens mappnamn",
+        f"forbund: {forbund}   # förbundets id: gemena a–z, 0–9, _ och -; också rapportens mappnamn",
         name_line,
         wave_line,
         "",
         *_data_lines(exports, folder),
         "",
-        "baseline: null                          # en tidigare mätning att jämföra med: {wave: \"2016\", data: {...}}",
+        "baseline: null   # en tidigare mätning att jämföra med: {wave: \"2016\", data: {...}}",
         "",
         *_regions_lines(exports),
         "",
@@ -281,8 +283,8 @@ def detect_all(paths: Sequence[str | Path]) -> list[Detected]:
         detected = detect_survey(path)
         twin = next((d for d in exports if d.survey == detected.survey), None)
         if twin is not None:
-            raise _fail(path, f"både {twin.path} och den här filen är enkäten {detected.survey}: ange en export per "
-                              "enkät (en mätning); en tidigare mätning skrivs under baseline")
+            raise _fail(path, f"både {twin.path} och den här filen är enkäten {detected.survey}: ange en "
+                              "export per enkät (en mätning); en tidigare mätning skrivs under baseline")
         detected.entries = infer_mapping(detected)
         _read_with(detected)
         if _drop_bad_guesses(detected):

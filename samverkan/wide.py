@@ -61,6 +61,7 @@ def _printable(value: str | None) -> str | None:
 class _Plan:
     """Where each kind of cell of a row is, worked out once per file."""
 
+    header: list[str]
     singles: list[tuple[int, Item]]
     options: list[tuple[Item, list[tuple[int, str]]]]
     comments: list[tuple[int, str]]
@@ -69,9 +70,20 @@ class _Plan:
     missing: dict[tuple[int, int], str]
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One data row: its cells, its number as the user sees it, its index among the rows, its respondent."""
+
+    cells: list[str]
+    number: int
+    index: int
+    rid: str | None = None
+
+
 def _plan(raw: RawTable, layout: Layout, survey: Survey) -> _Plan:
     answer_ids = {i.id for i in survey.answer_items}
     return _Plan(
+        header=raw.header,
         singles=[(layout.single[i.id], i) for i in survey.answer_items if i.id in layout.single],
         options=[(i, layout.options[i.id]) for i in survey.answer_items if i.id in layout.options],
         comments=[(pos, cid) for cid, pos in layout.single.items() if cid in survey.comment_ids],
@@ -84,13 +96,14 @@ def _plan(raw: RawTable, layout: Layout, survey: Survey) -> _Plan:
 # ------------------------------------------------------------------------ one row
 
 
-def _read_options(out: Collector, cells, row: int, index: int, item: Item, columns, plan: _Plan, rid, header):
+def _read_options(out: Collector, row: _Row, item: Item, columns, plan: _Plan):
     """The answer of a multi-select item exported as one column per option, or ``None`` if rejected."""
     out.cells_read += len(columns)
+    cells, header = row.cells, plan.header
     chosen, errors, coded = [], [], []
     for pos, option in columns:
-        if (index, pos) in plan.missing:
-            coded.append(plan.missing[index, pos])
+        if (row.index, pos) in plan.missing:
+            coded.append(plan.missing[row.index, pos])
             continue
         mark = parse_option_cell(cells[pos], option, item.id)
         if isinstance(mark, str):
@@ -105,54 +118,57 @@ def _read_options(out: Collector, cells, row: int, index: int, item: Item, colum
             return entries, reason, None
         errors = [(chosen[0][0], error)]
     for pos, message in errors:
-        out.problem(row, header[pos], cells[pos], message, rid, item.id)
+        out.problem(row.number, header[pos], cells[pos], message, row.rid, item.id)
     own = dict(errors)
     for pos, _ in columns:
-        out.reject(row, header[pos], cells[pos], own.get(pos, _OTHER_OPTION_BAD.format(item=item.id)), rid, item.id)
+        reason = own.get(pos, _OTHER_OPTION_BAD.format(item=item.id))
+        out.reject(row.number, header[pos], cells[pos], reason, row.rid, item.id)
     return None
 
 
-def _read_single(out: Collector, cells, row: int, index: int, pos: int, item: Item, plan: _Plan, rid, header):
+def _read_single(out: Collector, row: _Row, pos: int, item: Item, plan: _Plan):
     out.cells_read += 1
-    if (index, pos) in plan.missing:
-        return (), plan.missing[index, pos], None
-    entries, reason, error = out.parse(cells[pos], item, plan.codebooks[item.id])
+    if (row.index, pos) in plan.missing:
+        return (), plan.missing[row.index, pos], None
+    text = row.cells[pos]
+    entries, reason, error = out.parse(text, item, plan.codebooks[item.id])
     if error:
-        out.problem(row, header[pos], cells[pos], error, rid, item.id)
-        out.reject(row, header[pos], cells[pos], error, rid, item.id)
+        out.problem(row.number, plan.header[pos], text, error, row.rid, item.id)
+        out.reject(row.number, plan.header[pos], text, error, row.rid, item.id)
         return None
     return entries, reason, error
 
 
-def _read_other(out: Collector, cells, row: int, plan: _Plan, rid, header) -> None:
+def _read_other(out: Collector, row: _Row, plan: _Plan) -> None:
     """Comments (kept apart, never published) and the cells of unknown columns (rejected)."""
+    cells, header = row.cells, plan.header
     for pos, cid in plan.comments:
         if cells[pos]:
             out.cells_read += 1
             bad_bytes = encoding_error(cells[pos])
             if bad_bytes:
-                out.problem(row, header[pos], cells[pos], bad_bytes, rid, cid)
-                out.reject(row, header[pos], cells[pos], bad_bytes, rid, cid)
+                out.problem(row.number, header[pos], cells[pos], bad_bytes, row.rid, cid)
+                out.reject(row.number, header[pos], cells[pos], bad_bytes, row.rid, cid)
             else:
-                out.comments.append((rid, cid, cells[pos]))
+                out.comments.append((row.rid, cid, cells[pos]))
     for pos, reason in plan.unused:
         if cells[pos]:
             out.cells_read += 1
-            out.reject(row, header[pos], cells[pos], reason, rid)
+            out.reject(row.number, header[pos], cells[pos], reason, row.rid)
 
 
-def _read_row(out: Collector, raw: RawTable, cells, row: int, index: int, plan: _Plan, survey: Survey, rid) -> dict:
+def _read_row(out: Collector, row: _Row, plan: _Plan, survey: Survey) -> dict:
     """Parse the answer cells of one respondent whose keys are good."""
     parsed: dict[str, tuple] = {}
     for pos, item in plan.singles:
-        answer = _read_single(out, cells, row, index, pos, item, plan, rid, raw.header)
+        answer = _read_single(out, row, pos, item, plan)
         if answer is not None:
             parsed[item.id] = answer
     for item, columns in plan.options:
-        answer = _read_options(out, cells, row, index, item, columns, plan, rid, raw.header)
+        answer = _read_options(out, row, item, columns, plan)
         if answer is not None:
             parsed[item.id] = answer
-    _read_other(out, cells, row, plan, rid, raw.header)
+    _read_other(out, row, plan)
     _apply_asked_if(parsed, survey)
     return parsed
 
@@ -169,26 +185,26 @@ def _apply_asked_if(parsed: dict[str, tuple], survey: Survey) -> None:
                 break
 
 
-def _reject_row(out: Collector, raw: RawTable, cells, row: int, plan: _Plan, reason: str, rid) -> None:
+def _reject_row(out: Collector, row: _Row, plan: _Plan, reason: str) -> None:
     """Reject every answer cell of a row whose key is bad, still listing each cell's own problem."""
-    header = raw.header
+    cells, header, number, rid = row.cells, plan.header, row.number, row.rid
     for pos, item in plan.singles:
         out.cells_read += 1
         error = parse_answer(cells[pos], item, plan.codebooks[item.id])[2]
         if error:
-            out.problem(row, header[pos], cells[pos], error, rid, item.id)
-        out.reject(row, header[pos], cells[pos], error or reason, rid, item.id)
+            out.problem(number, header[pos], cells[pos], error, rid, item.id)
+        out.reject(number, header[pos], cells[pos], error or reason, rid, item.id)
     for item, columns in plan.options:
         for pos, option in columns:
             out.cells_read += 1
             mark = parse_option_cell(cells[pos], option, item.id)
             if isinstance(mark, str):
-                out.problem(row, header[pos], cells[pos], mark, rid, item.id)
-            out.reject(row, header[pos], cells[pos], mark if isinstance(mark, str) else reason, rid, item.id)
+                out.problem(number, header[pos], cells[pos], mark, rid, item.id)
+            out.reject(number, header[pos], cells[pos], mark if isinstance(mark, str) else reason, rid, item.id)
     for pos, cid in plan.comments + [(pos, None) for pos, _ in plan.unused]:
         if cells[pos]:
             out.cells_read += 1
-            out.reject(row, header[pos], cells[pos], reason, rid, cid)
+            out.reject(number, header[pos], cells[pos], reason, rid, cid)
 
 
 # ------------------------------------------------------------------------ units
@@ -238,26 +254,26 @@ def read_rows(out: Collector, raw: RawTable, layout: Layout, survey: Survey, loo
     plan = _plan(raw, layout, survey)
     id_pos, header = layout.single["respondent_id"], raw.header
     first_row: dict[str, int] = {}
-    for index, (cells, row) in enumerate(zip(raw.rows, raw.row_numbers)):
+    for index, (cells, number) in enumerate(zip(raw.rows, raw.row_numbers)):
         rid = cells[id_pos]
+        row = _Row(cells, number, index, rid or None)
         if not rid:
-            out.problem(row, header[id_pos], "", "respondent_id saknas")
-            _reject_row(out, raw, cells, row, plan, "raden förkastad: respondent_id saknas", None)
+            out.problem(number, header[id_pos], "", "respondent_id saknas")
+            _reject_row(out, row, plan, "raden förkastad: respondent_id saknas")
             continue
         if rid in first_row:
             reason = f"respondent_id {rid!r} förekommer redan på rad {first_row[rid]}"
-            out.problem(row, header[id_pos], rid, reason, rid)
-            _reject_row(out, raw, cells, row, plan, f"raden förkastad: {reason}", rid)
+            out.problem(number, header[id_pos], rid, reason, rid)
+            _reject_row(out, row, plan, f"raden förkastad: {reason}")
             continue
-        first_row[rid] = row
+        first_row[rid] = number
         units, bad = _row_units(cells, index, layout, survey, lookup, plan)
         if bad is not None:
             pos, value, message = bad
-            out.problem(row, header[pos], value, message, rid, survey.unit_item)
-            _reject_row(out, raw, cells, row, plan, f"raden förkastad: {message}", rid)
+            out.problem(number, header[pos], value, message, rid, survey.unit_item)
+            _reject_row(out, row, plan, f"raden förkastad: {message}")
             continue
-        parsed = _read_row(out, raw, cells, row, index, plan, survey, rid)
-        _emit(out, rid, units, parsed, survey)
+        _emit(out, rid, units, _read_row(out, row, plan, survey), survey)
 
 
 def reject_bad_rows(out: Collector, raw: RawTable) -> None:

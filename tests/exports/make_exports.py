@@ -191,7 +191,8 @@ def _columns(style: Style, survey: str) -> list[tuple[str, str, str | None]]:
             continue
         for k, option in enumerate(units if item["kind"] == "unit" else _labels(item), start=1):
             shown = option if item["kind"] == "unit" else _text(style, option)
-            header = style.option.format(question=question, option=shown, k=k) if style.option else f"{question} - {shown}"
+            pattern = style.option or "{question} - {option}"
+            header = pattern.format(question=question, option=shown, k=k)
             columns.append((header, item["id"], option))
     for comment in SURVEYS[survey].get("comments", [])[:1]:
         number += 1
@@ -254,7 +255,8 @@ def _write_sav(path: Path, survey: str, header, rows) -> None:
     import pyreadstat
 
     items = {i["id"]: i for i in SURVEYS[survey]["items"]}
-    texts = {i["id"]: i["text"] for i in SURVEYS[survey]["items"]} | {c["id"]: c["text"] for c in SURVEYS[survey]["comments"]}
+    texts = {i["id"]: i["text"] for i in SURVEYS[survey]["items"]}
+    texts |= {c["id"]: c["text"] for c in SURVEYS[survey]["comments"]}
     columns = dict(zip(header, zip(*rows)))
     frame, labels, value_labels, missing = {}, {}, {}, {}
     for name, (_, item_id, option) in zip(header[2:], _columns(STYLES["spss"], survey)):
