@@ -505,3 +505,12 @@ def test_init_reads_a_canonical_file_as_its_survey(tmp_path):
     [detected] = detect_all([saved])
     assert (detected.survey, detected.entries, detected.problems) == ("chefsgrupp", [], [])
     assert detected.respondents == sv.load(saved, survey="chefsgrupp")["respondent_id"].nunique()
+
+
+def test_an_oversized_spss_file_is_refused_before_its_data_is_read(tmp_path, monkeypatch):
+    from samverkan import sav
+
+    path = _write_sav(tmp_path / "big.sav")
+    monkeypatch.setattr(sav, "MAX_CELLS", 10)
+    with pytest.raises(sv.DataError, match=r"big.sav::: filen har 4 fall × \d+ variabler, fler celler än gränsen 10"):
+        sv.load(path, survey="operativ")
