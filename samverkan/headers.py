@@ -324,7 +324,7 @@ def resolve_header(header: Sequence[str], survey: Survey, mapping: Mapping[str, 
     layout = Layout(columns=[])
     for column in columns:
         layout.columns.append(_place(column, layout))
-    _check_complete(layout, survey, mapping or {})
+    _check_complete(layout, survey)
     return layout
 
 
@@ -355,7 +355,7 @@ def _place(column: Column, layout: Layout) -> Column:
                   mapped=column.mapped)
 
 
-def _check_complete(layout: Layout, survey: Survey, mapping: Mapping[str, tuple]) -> None:
+def _check_complete(layout: Layout, survey: Survey) -> None:
     """A problem for every question of ``survey`` the export lacks (comments may be left out)."""
     ignored = {c.header: c for c in layout.ignored if c.how == HOW_MAPPED}
     for item in survey.items:
