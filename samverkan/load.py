@@ -68,7 +68,8 @@ class ReadResult:
     respondents : int
         Distinct respondents with a kept answer.
     ignored : pandas.DataFrame
-        The columns not read, on purpose: ``file, column, reason, cells`` (``reason``
+        The columns not read, on purpose (also as tuples in ``ignored_rows``, which
+        cost nothing to build): ``file, column, reason, cells`` (``reason``
         ``metadata från enkätverktyget`` or ``columns: ignore``; ``cells`` the number of
         filled cells in the column). Shown by ``samverkan validate`` and meant for the
         report's data section; never a cell's content.
@@ -78,14 +79,18 @@ class ReadResult:
 
     def __init__(self, *, problems: list[Problem], cells_read: int, respondents_per_unit: dict[str, int],
                  tables: Callable[[], tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], respondents: int = 0,
-                 ignored: pd.DataFrame | None = None, layout: Layout | None = None):
+                 ignored: list[tuple[str, str, str, int]] = (), layout: Layout | None = None):
         self.problems = problems
         self.cells_read = cells_read
         self.respondents_per_unit = respondents_per_unit
         self.respondents = respondents
         self._tables = tables
-        self.ignored = ignored if ignored is not None else ignored_frame([])
+        self.ignored_rows = list(ignored)
         self.layout = layout
+
+    @functools.cached_property
+    def ignored(self) -> pd.DataFrame:
+        return ignored_frame(self.ignored_rows)
 
     @functools.cached_property
     def _built(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -168,9 +173,8 @@ def ignored_frame(rows: Iterable[tuple[str, str, str, int]]) -> pd.DataFrame:
     return frame.astype({"file": "string", "column": "string", "reason": "string", "cells": "int64"})
 
 
-def _ignored(raw, layout: Layout) -> pd.DataFrame:
-    return ignored_frame((str(raw.path), c.header, c.reason, sum(bool(r[c.position]) for r in raw.rows))
-                         for c in layout.ignored)
+def _ignored(raw, layout: Layout) -> list[tuple[str, str, str, int]]:
+    return [(str(raw.path), c.header, c.reason, sum(bool(r[c.position]) for r in raw.rows)) for c in layout.ignored]
 
 
 def read_export(

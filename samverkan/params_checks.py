@@ -415,7 +415,7 @@ def check_data_files(values: dict[str, Any], origin: dict[tuple[str, str], tuple
         used |= {origin[survey, c.mapped][0] for c in columns if (survey, c.mapped) in origin}
         if values["regions"] is not None:
             _check_units(key, path, result.respondents_per_unit, values["regions"], found)
-        ignored = tuple((r.column, r.reason, int(r.cells)) for r in result.ignored.itertuples())
+        ignored = tuple((column, reason, cells) for _, column, reason, cells in result.ignored_rows)
         found.files.append(FileSummary(key, survey, wave, path, result.respondents, result.respondents_per_unit,
                                        ignored))
     if readable:
