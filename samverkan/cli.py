@@ -78,15 +78,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         survey = args.survey or _detected_survey(args.file, args.params)
         context = _params_context(args.params, survey)
+        context["columns"] = {**(context.get("columns") or {}), **_column_options(args.column)}
         result = read_export(args.file, survey=survey, **context)
     except DataError as error:
         return _print_problems(error.problems, args.file)
+    except ValueError as error:  # a bad --column
+        print(f"fel: {error}", file=sys.stderr)
+        return 2
     if result.problems:
         return _print_problems(result.problems, args.file)
     print(summary_line(args.file, result.answers))
     for line in ignored_lines(result.ignored[["column", "reason", "cells"]].itertuples(index=False)):
         print(line)
     return 0
+
+
+def _column_options(options: list[str] | None) -> dict[str, str]:
+    """``--column "RUBRIK=ID"`` options as a mapping (the last ``=`` splits: a header may hold one)."""
+    mapping = {}
+    for option in options or ():
+        header, equals, target = option.rpartition("=")
+        if not equals or not header.strip():
+            raise ValueError(f"--column {option!r}: skriv RUBRIK=FRÅGE-ID eller RUBRIK=ignore")
+        mapping[header.strip()] = target.strip()
+    return mapping
 
 
 def _detected_survey(path: str, params: str | None) -> str:
@@ -216,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file", nargs="?", help="enkätexport (CSV/XLSX/SAV) eller kanonisk lång CSV")
     validate.add_argument("--survey", choices=instrument.survey_names(), help="enkäten (standard: efter rubrikerna)")
     validate.add_argument("--params", help="förbundets params-fil (utan fil: kontrollera den och alla dess data)")
+    validate.add_argument("--column", action="append", metavar="RUBRIK=ID",
+                          help="exportens rubrik -> fråge-id eller ignore (kan upprepas; som columns i params)")
     validate.set_defaults(func=cmd_validate)
 
     report = sub.add_parser("report", help="kör förbundsrapporten för en eller flera params-filer")

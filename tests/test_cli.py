@@ -121,3 +121,14 @@ def test_validate_params_names_the_problems_of_a_mapping(tmp_path):
 def test_validate_without_file_or_params_says_what_to_give():
     done = run("validate")
     assert done.returncode == 2 and "ange en exportfil" in done.stderr
+
+
+def test_validate_maps_columns_given_on_the_command_line(tmp_path):
+    export = _edited_header(tmp_path, {"Status": "Handläggarens anteckning", "Löpnummer": "Nr"})
+    bad = run("validate", str(export))
+    assert bad.returncode == 1 and "okänd kolumn 'Handläggarens anteckning'" in bad.stdout
+    good = run("validate", str(export), "--column", "Handläggarens anteckning=ignore", "--column", "Nr=respondent_id")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "90 respondenter" in good.stdout and "ignorerad kolumn 'Handläggarens anteckning' (columns: ignore" in good.stdout
+    wrong = run("validate", str(export), "--column", "Nr=respondent", "--survey", "operativ")
+    assert wrong.returncode == 2 and "'respondent' är inte en fråga i enkäten operativ" in wrong.stderr
