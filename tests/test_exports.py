@@ -284,3 +284,23 @@ def test_a_staff_only_export_goes_from_init_to_a_report(tmp_path):
     assert run("validate", "--params", str(out)).returncode == 0
     report = run("report", str(out), "--out", str(tmp_path / "reports"))
     assert report.returncode == 0, report.stderr[-2000:]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_answer_cell_of_the_corpus_is_kept(initialised, style):
+    """The ledger: answer cells counted from the style (a cell per answer column and option column, and each
+    filled comment cell) equal the cells the loader read; none is rejected."""
+    import samverkan as sv
+
+    params = yaml.safe_load(initialised[0][style][0].read_text(encoding="utf-8"))
+    for survey, path in zip(SURVEYS, FILES[style]):
+        kinds = {i["id"]: i["kind"] for i in INSTRUMENT["surveys"][survey]["items"]}
+        columns = make_exports._columns(make_exports.STYLES[style], survey)
+        answer_columns = [h for h, item_id, _ in columns if kinds.get(item_id) in ("ordinal", "nominal", "multiselect")]
+        comment_columns = [h for h, item_id, _ in columns if item_id not in kinds]
+        frame = _read(path, make_exports.STYLES[style])
+        filled_comments = sum(int((frame[c].astype(str).str.strip() != "").sum()) for c in comment_columns)
+        result = sv.read_export(path, survey=survey, columns=params["columns"][survey])
+        assert result.cells_read == len(frame) * len(answer_columns) + filled_comments, (style, survey)
+        assert result.problems == [] and result.rejected[result.rejected["row"].fillna(0) > 1].empty
+        assert len(result.comments) == filled_comments
