@@ -26,7 +26,7 @@ from .load import load  # the function, bound over its module of the same name (
 _API: dict[str | None, tuple[str, ...]] = {
     "version": ("__version__",),
     "errors": ("DataError", "Problem"),
-    "load": ("load", "load_comments", "read_export", "save"),
+    "load": ("ignored_columns", "load", "load_comments", "read_export", "save"),
     "tidy": ("concat",),
     "params": ("Params", "load_params"),
     "sample": ("SAMPLE_DIR", "sample_path", "sample_regions"),

@@ -31,8 +31,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .params import PARAMS_DIR, load_params, params_paths, validate_params
-from .errors import DataError
+from .params import Params, Validation, check_params, params_paths
 from .files import write_atomically
 from .kernels import FreshKernel, WarmKernel
 from .publish import NOTEBOOK, ReportError, prepare_html, run_report, to_html
@@ -56,26 +55,23 @@ class Outcome:
 # ------------------------------------------------------------------ before any kernel
 
 
-def _forbund_id(path: Path) -> str:
-    try:
-        return load_params(path, check_data=False).forbund
-    except DataError:
-        return path.stem
-
-
-def validate_all(paths: Sequence[Path], jobs: int = 1) -> tuple[list[Path], list[Outcome]]:
-    """Split params files into valid ones and :class:`Outcome` rows for the invalid ones (no kernel started).
+def validate_all(paths: Sequence[Path], jobs: int = 1) -> tuple[list[Params], list[Outcome]]:
+    """Check every params file once, with its data: the typed params of the valid ones, and
+    :class:`Outcome` rows for the invalid ones (no kernel started).
 
     Reading every data file is most of the work (~0.08 s a förbund); with ``jobs`` > 1
-    it is shared by forked processes (:func:`_problems_of_each`).
+    it is shared by forked processes (:func:`_checks_of_each`). Nothing reads a params
+    file again after this: the resume check, the ordering and the reports take the
+    returned :class:`samverkan.params.Params`.
     """
     valid, invalid = [], []
-    for path, problems in zip(paths, _problems_of_each(paths, jobs)):
-        if problems:
+    for path, checked in zip(paths, _checks_of_each(paths, jobs)):
+        if checked.params is None:
+            problems = checked.problems
             message = "; ".join(str(p) for p in problems[:5]) + (" …" if len(problems) > 5 else "")
-            invalid.append(Outcome(_forbund_id(path), str(path), "invalid", error=message))
+            invalid.append(Outcome(checked.forbund or Path(path).stem, str(path), "invalid", error=message))
         else:
-            valid.append(path)
+            valid.append(checked.params)
     return valid, invalid
 
 
@@ -83,8 +79,8 @@ def validate_all(paths: Sequence[Path], jobs: int = 1) -> tuple[list[Path], list
 FORK_FROM = 8
 
 
-def _problems_of_each(paths: Sequence[Path], jobs: int) -> list[list]:
-    """:func:`samverkan.validate_params` of each path, in order, on ``jobs`` forked processes if worth it.
+def _checks_of_each(paths: Sequence[Path], jobs: int) -> list[Validation]:
+    """:func:`samverkan.params.check_params` of each path, in order, on ``jobs`` forked processes if worth it.
 
     Forked children start with samverkan already imported (no ~2 s import each, as a
     spawned process would pay). Forking is only done while this process runs a single
@@ -92,59 +88,49 @@ def _problems_of_each(paths: Sequence[Path], jobs: int) -> list[list]:
     """
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if jobs < 2 or len(paths) < FORK_FROM or not forkable:
-        return [validate_params(path) for path in paths]
+        return [check_params(path) for path in paths]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(validate_params, paths, chunksize=max(1, len(paths) // (4 * jobs))))
+        return list(pool.map(check_params, paths, chunksize=max(1, len(paths) // (4 * jobs))))
 
 
-def data_files(path: Path) -> list[Path]:
-    """The data files of a params file: the wave's, then the baseline's (a report is as old as the newest)."""
-    params = load_params(path, check_data=False)
-    files = list(params.data.values())
-    if params.baseline:
-        files += list(params.baseline["data"].values())
-    return [Path(f) for f in files]
+def _inputs_mtime(params: Params) -> float:
+    return max(f.stat().st_mtime for f in [params.source, NOTEBOOK, *params.data_files()])
 
 
-def _inputs_mtime(path: Path) -> float:
-    return max(f.stat().st_mtime for f in [path, NOTEBOOK, *data_files(path)])
-
-
-def largest_first(paths: Sequence[Path]) -> list[Path]:
-    """``paths`` by the total size of their data files, largest first (ties keep their order).
+def largest_first(params: Sequence[Params]) -> list[Params]:
+    """``params`` by the total size of their data files, largest first (ties keep their order).
 
     Reports take roughly as long as their data is large, so starting the longest first
     lets the workers finish together instead of one waiting for the other's last report.
     """
-    return sorted(paths, key=lambda p: -sum(f.stat().st_size for f in data_files(p)))
+    return sorted(params, key=lambda p: -sum(f.stat().st_size for f in p.data_files()))
 
 
-def up_to_date(path: Path, out: Path) -> bool:
+def up_to_date(params: Params, out: Path) -> bool:
     """Whether ``out/<forbund>/results.json`` is newer than the params file, its data and the notebook."""
-    results = out / load_params(path, check_data=False).forbund / "results.json"
-    return results.exists() and results.stat().st_mtime > _inputs_mtime(path)
+    results = out / params.forbund / "results.json"
+    return results.exists() and results.stat().st_mtime > _inputs_mtime(params)
 
 
 # ------------------------------------------------------------------ one förbund
 
 
-def run_one(path: str | Path, out: str | Path, kernel=None) -> Outcome:
+def run_one(params: Params, out: str | Path, kernel=None) -> Outcome:
     """Run one förbund's report and describe how it went (never raises for a failing report).
 
-    The params file and its data were validated by :func:`validate_all` before any
-    kernel started, so the data files are not read again here.
+    ``params`` were checked with their data by :func:`validate_all` before any kernel
+    started: neither the params file nor the data files are read again here.
     """
-    path, start = Path(path), time.perf_counter()
-    forbund = _forbund_id(path)
+    start, forbund, source = time.perf_counter(), params.forbund, str(params.source)
     try:
-        run_report(path, out, kernel=kernel, check_data=False)
+        run_report(params, out, kernel=kernel)
     except ReportError as error:
-        return Outcome(forbund, str(path), "failed", time.perf_counter() - start,
+        return Outcome(forbund, source, "failed", time.perf_counter() - start,
                        getattr(error, "cell", None), getattr(error, "error", str(error)))
     except Exception as error:  # a bug or a broken environment must not stop the other förbund
-        return Outcome(forbund, str(path), "failed", time.perf_counter() - start, None,
+        return Outcome(forbund, source, "failed", time.perf_counter() - start, None,
                        f"{type(error).__name__}: {error}")
-    return Outcome(forbund, str(path), "ok", time.perf_counter() - start)
+    return Outcome(forbund, source, "ok", time.perf_counter() - start)
 
 
 class _Workers:
@@ -163,8 +149,8 @@ class _Workers:
                 self.kernels.append(self.local.kernel)
         return self.local.kernel
 
-    def run(self, path: Path, out: Path) -> Outcome:
-        return run_one(path, out, kernel=self.kernel())
+    def run(self, params: Params, out: Path) -> Outcome:
+        return run_one(params, out, kernel=self.kernel())
 
     def spare(self):
         """A kernel for work after the förbund (the overview): a warm one already running, if any."""
@@ -187,7 +173,7 @@ def _run_local(paths, out, jobs, workers: _Workers, report: Callable[[Outcome], 
     outcomes = []
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="samverkan")
     try:
-        futures = [pool.submit(workers.run, path, out) for path in paths]
+        futures = [pool.submit(workers.run, params, out) for params in paths]
         prepare_html()  # while the workers' kernels start
         for future in as_completed(futures):
             outcomes.append(future.result())
@@ -214,16 +200,16 @@ def remove_temporaries(out: Path) -> list[Path]:
 _WORKER_KERNEL: dict = {}
 
 
-def dask_task(path: str, out: str, isolated: bool) -> dict:
-    """The task a dask worker runs: one förbund, in that worker's warm kernel unless ``isolated``."""
+def dask_task(params: Params, out: str, isolated: bool) -> dict:
+    """The task a dask worker runs: one förbund (its checked params), in that worker's warm kernel unless ``isolated``."""
     if isolated:
-        return asdict(run_one(path, out))
+        return asdict(run_one(params, out))
     with _WORKER_LOCK:
         if threading.get_ident() not in _WORKER_KERNEL:
             kernel = _WORKER_KERNEL[threading.get_ident()] = WarmKernel()
             atexit.register(kernel.close)
         kernel = _WORKER_KERNEL[threading.get_ident()]
-    return asdict(run_one(path, out, kernel=kernel))
+    return asdict(run_one(params, out, kernel=kernel))
 
 
 _WORKER_LOCK = threading.Lock()
@@ -234,7 +220,7 @@ def _run_dask(paths, out, isolated, scheduler, report: Callable[[Outcome], None]
 
     client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
     try:
-        futures = [client.submit(dask_task, str(p), str(out), isolated, pure=False) for p in paths]
+        futures = [client.submit(dask_task, p, str(out), isolated, pure=False) for p in paths]
         outcomes = []
         for future in dask_completed(futures):
             outcomes.append(Outcome(**future.result()))
@@ -326,12 +312,12 @@ def run_batch(
         raise ValueError(f"jobs={jobs!r} must be at least 1")
     out = Path(out).resolve()  # kernels run elsewhere: every path they get is absolute
     out.mkdir(parents=True, exist_ok=True)
-    paths = [Path(p) for p in (paths or params_paths(PARAMS_DIR))]
+    paths = [Path(p) for p in (paths or params_paths("params"))]
     valid, outcomes = validate_all(paths, jobs)
     if resume:
         skipped = [p for p in valid if up_to_date(p, out)]
-        outcomes += [Outcome(_forbund_id(p), str(p), "skipped") for p in skipped]
-        valid = [p for p in valid if p not in skipped]
+        outcomes += [Outcome(p.forbund, str(p.source), "skipped") for p in skipped]
+        valid = [p for p in valid if not any(p is s for s in skipped)]
     valid = largest_first(valid)
     started = _dt.datetime.now().isoformat(timespec="seconds")
     bar = _Bar(len(paths), progress, initial=len(outcomes), failed=sum(o.status == "invalid" for o in outcomes))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import Problem, problems_frame
-from .files import RawTable
+from .raw_table import RawTable
 from .read_result import ReadResult, respondents_per_unit
 from .instrument import CANONICAL_COLUMNS, Survey, did_you_mean, load_instrument, normalize_text
 from .tidy import canonical_dtypes
@@ -132,5 +132,6 @@ def read_canonical(raw: RawTable, survey: Survey, *, forbund, wave, lookup):
         problems=problems,
         cells_read=len(raw.rows) + len(raw.bad_rows),
         respondents_per_unit=respondents_per_unit((r["unit"] or None, r["respondent_id"]) for r in kept),
+        respondents=len({r["respondent_id"] for r in kept}),
         tables=tables,
     )

@@ -1,4 +1,4 @@
-"""The ``samverkan`` command: ``validate``, ``report``, ``run``, ``reproduce``, ``synth``."""
+"""The ``samverkan`` command: ``init``, ``validate``, ``report``, ``run``, ``reproduce``, ``synth``."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from .load import read_export
 from .vocabulary import ADJUST_METHODS
 
 
-def _params_context(path: str | None) -> dict:
-    """``forbund``, ``wave`` and ``regions`` from a params file (checked, data not read)."""
+def _params_context(path: str | None, survey: str) -> dict:
+    """``forbund``, ``wave``, ``regions`` and the survey's ``columns`` from a params file (checked, data not read)."""
     if path is None:
         return {}
     from .params import load_params
 
     params = load_params(path, check_data=False)
-    return {"forbund": params.forbund, "wave": params.wave, "regions": params.regions}
+    return {"forbund": params.forbund, "wave": params.wave, "regions": params.regions,
+            "columns": params.columns.get(survey)}
 
 
 def summary_line(path: str | Path, answers) -> str:
@@ -35,21 +36,106 @@ def summary_line(path: str | Path, answers) -> str:
     )
 
 
+def ignored_lines(ignored) -> list[str]:
+    """One line per ignored column: ``ignorerad kolumn 'Språk' (metadata från enkätverktyget; 9 ifyllda celler)``."""
+    return [f"  ignorerad kolumn {column!r} ({reason}; {cells} ifyllda celler)" for column, reason, cells in ignored]
+
+
+def _print_problems(problems, where: str) -> int:
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem i {where}", file=sys.stderr)
+    return 1
+
+
+def _validate_params(path: str) -> int:
+    """Every problem of a params file and its data, or what each data file holds."""
+    from .params import check_params
+
+    checked = check_params(path)
+    if checked.problems:
+        return _print_problems(checked.problems, str(checked.source))
+    for file in checked.files:
+        units = ", ".join(f"{unit} {n}" for unit, n in file.respondents_per_unit.items())
+        print(f"{file.path} ({file.key}, enkäten {file.survey}): {file.respondents} respondenter; per enhet: {units}")
+        for line in ignored_lines(file.ignored):
+            print(line)
+    print(f"{checked.source}: inga problem")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Print every problem of a file as ``file:row:column: message`` (exit 1) or a summary (exit 0)."""
+    """Print every problem as ``file:row:column: message`` (exit 1), or what was read (exit 0).
+
+    With only ``--params``: the params file and every data file it names. With a file:
+    that export (``--survey`` found from its header when left out), with the params
+    file's regions and ``columns`` if given.
+    """
+    if args.file is None:
+        if args.params is None:
+            print("ange en exportfil, --params PARAMS.yaml eller båda", file=sys.stderr)
+            return 2
+        return _validate_params(args.params)
     try:
-        context = _params_context(args.params)
-        result = read_export(args.file, survey=args.survey, **context)
+        survey = args.survey or _detected_survey(args.file, args.params)
+        context = _params_context(args.params, survey)
+        context["columns"] = {**(context.get("columns") or {}), **_column_options(args.column)}
+        result = read_export(args.file, survey=survey, **context)
     except DataError as error:
-        problems = error.problems
-    else:
-        problems = result.problems
-    if problems:
-        for problem in problems:
-            print(problem)
-        print(f"{len(problems)} problem i {args.file}", file=sys.stderr)
-        return 1
+        return _print_problems(error.problems, args.file)
+    except ValueError as error:  # a bad --column
+        print(f"fel: {error}", file=sys.stderr)
+        return 2
+    if result.problems:
+        return _print_problems(result.problems, args.file)
     print(summary_line(args.file, result.answers))
+    for line in ignored_lines(result.ignored[["column", "reason", "cells"]].itertuples(index=False)):
+        print(line)
+    return 0
+
+
+def _column_options(options: list[str] | None) -> dict[str, str]:
+    """``--column "RUBRIK=ID"`` options as a mapping (the last ``=`` splits: a header may hold one)."""
+    mapping = {}
+    for option in options or ():
+        header, equals, target = option.rpartition("=")
+        if not equals or not header.strip():
+            raise ValueError(f"--column {option!r}: skriv RUBRIK=FRÅGE-ID eller RUBRIK=ignore")
+        mapping[header.strip()] = target.strip()
+    return mapping
+
+
+def _detected_survey(path: str, params: str | None) -> str:
+    from .params import load_params
+    from .scaffold import detect_survey
+
+    columns = load_params(params, check_data=False).columns if params else {}
+    return detect_survey(path, columns).survey
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a commented params file from the exports; print what needs review and the next commands."""
+    from .params import check_params
+    from .scaffold import marked_lines, write_params
+
+    if args.out.exists() and not args.force:
+        print(f"{args.out} finns redan; välj en annan --out eller lägg till --force", file=sys.stderr)
+        return 1
+    try:
+        out, exports = write_params(args.exports, args.out, forbund=args.forbund, name=args.name, wave=args.wave)
+    except DataError as error:
+        return _print_problems(error.problems, "exporterna; ingen params-fil skrevs")
+    for detected in exports:
+        print(f"{detected.path}: enkäten {detected.survey}, {detected.respondents} respondenter, "
+              f"{len(detected.counts)} enheter")
+    marked = marked_lines(out.read_text(encoding="utf-8"))
+    print(f"skrev {out}; {len(marked)} rader att granska:")
+    for number, line in marked:
+        print(f"  {out}:{number}: {line}")
+    checked = check_params(out)
+    if checked.problems:
+        return _print_problems(checked.problems, f"{out} med dess data (rätta och kör samverkan validate --params)")
+    print(f"nästa steg: samverkan validate --params {out}   och   samverkan report {out} --out reports")
     return 0
 
 
@@ -79,19 +165,20 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Run the report for each params file; one failing förbund does not stop the others."""
-    from .params import validate_params
+    from .params import check_params
     from .publish import ReportError, run_report
 
-    problems = [p for path in args.params for p in validate_params(path)]
+    checks = [check_params(path) for path in args.params]
+    problems = [p for checked in checks for p in checked.problems]
     if problems:
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problem i params-filerna; ingen rapport kördes", file=sys.stderr)
         return 1
     failed = []
-    for path in args.params:
+    for checked in checks:
         try:
-            folder = run_report(path, args.out)
+            folder = run_report(checked.params, args.out)
         except (ReportError, DataError) as error:
             failed.append(str(error))
             print(f"FEL {error}", file=sys.stderr)
@@ -107,6 +194,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run every förbund's report (see :mod:`samverkan.batch`); exit 1 if any failed."""
     from .batch import run_batch
 
+    if not args.params and not Path("params").is_dir():
+        print(f"ange params-filerna: det finns ingen mapp params/ i {Path.cwd()}", file=sys.stderr)
+        return 2
     try:
         outcomes = run_batch(args.params or None, args.out, jobs=args.jobs, isolated=args.isolated,
                              resume=args.resume, executor=args.executor, scheduler=args.scheduler,
@@ -146,10 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="samverkan", description="Samverkansklimat för samordningsförbund.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    validate = sub.add_parser("validate", help="kontrollera en enkätexport")
-    validate.add_argument("file", help="enkätexport (CSV/XLSX) eller kanonisk lång CSV")
-    validate.add_argument("--survey", required=True, choices=instrument.survey_names())
-    validate.add_argument("--params", help="förbundets params-fil (regions, forbund, wave)")
+    init = sub.add_parser("init", help="skriv en params-fil från förbundets exporter (ingen export ändras)")
+    init.add_argument("exports", nargs="+", help="exportfiler (CSV/XLSX/SAV), högst en per enkät")
+    init.add_argument("--forbund", required=True, help="förbundets id: gemena a–z, 0–9, _ och -")
+    init.add_argument("--name", help="förbundets namn (standard: att granska)")
+    init.add_argument("--wave", help="mätningen, t.ex. 2019 (standard: året i exportens datum)")
+    init.add_argument("--out", required=True, type=Path, help="params-filen att skriva, t.ex. params/<förbund>.yaml")
+    init.add_argument("--force", action="store_true", help="skriv över en befintlig fil")
+    init.set_defaults(func=cmd_init)
+
+    validate = sub.add_parser("validate", help="kontrollera en enkätexport eller en params-fil med dess data")
+    validate.add_argument("file", nargs="?", help="enkätexport (CSV/XLSX/SAV) eller kanonisk lång CSV")
+    validate.add_argument("--survey", choices=instrument.survey_names(), help="enkäten (standard: efter rubrikerna)")
+    validate.add_argument("--params", help="förbundets params-fil (utan fil: kontrollera den och alla dess data)")
+    validate.add_argument("--column", action="append", metavar="RUBRIK=ID",
+                          help="exportens rubrik -> fråge-id eller ignore (kan upprepas; som columns i params)")
     validate.set_defaults(func=cmd_validate)
 
     report = sub.add_parser("report", help="kör förbundsrapporten för en eller flera params-filer")

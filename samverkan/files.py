@@ -1,4 +1,5 @@
-"""Read a survey file as raw text cells: CSV (utf-8, utf-8 with BOM, cp1252; ``,`` ``;`` tab) or XLSX.
+"""Read a survey file as raw text cells (:class:`samverkan.raw_table.RawTable`): CSV (utf-8,
+utf-8 with BOM, cp1252; ``,`` ``;`` tab) or XLSX here, SPSS ``.sav`` by :mod:`samverkan.sav`.
 
 Nothing here knows the instrument except through the ``score_header`` callback that
 picks the delimiter under which the header makes most sense.
@@ -11,34 +12,16 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataError, Problem
+from .raw_table import RawTable
+from .sav import read_sav
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SPSS_SUFFIXES = (".sav", ".zsav")  # read by samverkan.sav (pyreadstat)
 DELIMITERS = (",", ";", "\t")
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """The cells of a file as strings.
-
-    ``rows[i]`` is shown to the user as row ``row_numbers[i]`` (header = row 1);
-    entirely blank rows are left out. Every row has ``len(header)`` cells. Rows with
-    filled cells beyond the header's columns are in ``bad_rows`` instead, as
-    ``(row number, non-blank cells, number of cells)``, so that the loader can list
-    each of their cells.
-    """
-
-    path: Path
-    header: list[str]
-    rows: list[list[str]]
-    row_numbers: list[int]
-    bad_rows: list[tuple[int, list[str], int]]
-    encoding: str | None = None
-    delimiter: str | None = None
 
 
 def _fail(path: Path, reason: str, row: int | None = None) -> DataError:
@@ -140,7 +123,7 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     Parameters
     ----------
     path
-        A ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file.
+        A ``.csv``/``.txt``/``.tsv``, ``.xlsx`` or SPSS ``.sav`` file.
     score_header
         Called with a candidate header (list of cells); returns how many of them are
         known columns. Used to choose the CSV delimiter.
@@ -153,8 +136,8 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES:
-        allowed = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES)
+    if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES + SPSS_SUFFIXES:
+        allowed = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + SPSS_SUFFIXES)
         raise _fail(path, f"okänd filtyp {suffix or '(ingen)'!r}; förväntad en av {allowed}")
     if not path.is_file():
         raise _fail(path, "filen finns inte")
@@ -162,6 +145,8 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
         raise _fail(path, "filen är tom")
     if suffix in EXCEL_SUFFIXES:
         return _records_to_table(path, _read_excel(path))
+    if suffix in SPSS_SUFFIXES:
+        return read_sav(path)
     text, encoding = _decode(path, path.read_bytes())
     delimiter = _pick_delimiter(text, score_header)
     try:

@@ -173,6 +173,19 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class ExportColumns:
+    """What survey tools add to an export besides the questions (``export_columns`` in the instrument).
+
+    Every entry is folded with :func:`normalize_text`.
+    """
+
+    respondent_id: frozenset[str] = frozenset()
+    metadata: frozenset[str] = frozenset()
+    option_chosen: frozenset[str] = frozenset()
+    option_not_chosen: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Instrument:
     """Every survey the package knows, plus the non-substantive answer vocabulary."""
 
@@ -180,6 +193,7 @@ class Instrument:
     scales: dict[str, Scale]
     non_substantive: dict[str, str]
     missing_reasons: tuple[str, ...]
+    export_columns: ExportColumns = ExportColumns()
 
 
 def _check_label(label: str, where: str) -> None:
@@ -239,19 +253,29 @@ def load_instrument(path: Path = INSTRUMENT_PATH) -> Instrument:
     -------
     Instrument
         ``surveys`` (name → :class:`Survey`), ``scales`` (name → :class:`Scale`),
-        ``non_substantive`` (folded label → missing reason) and ``missing_reasons``.
+        ``non_substantive`` (folded label → missing reason), ``missing_reasons`` and
+        ``export_columns`` (:class:`ExportColumns`).
     """
     with open(path, encoding="utf-8") as handle:
         spec = yaml.load(handle, Loader=FAST_SAFE_LOADER)
     scales = {name: _parse_scale(name, s) for name, s in spec["scales"].items()}
     surveys = {name: _parse_survey(name, s, scales) for name, s in spec["surveys"].items()}
     non_substantive = {normalize_text(k): v for k, v in spec["non_substantive"].items()}
+    unknown = sorted(set(non_substantive.values()) - set(spec["missing_reasons"]))
+    if unknown:
+        raise ValueError(f"{path}: non_substantive reasons {unknown} are not among missing_reasons")
     return Instrument(
         surveys=surveys,
         scales=scales,
         non_substantive=non_substantive,
         missing_reasons=tuple(spec["missing_reasons"]),
+        export_columns=_parse_export_columns(spec.get("export_columns") or {}),
     )
+
+
+def _parse_export_columns(spec: dict[str, Any]) -> ExportColumns:
+    return ExportColumns(**{key: frozenset(normalize_text(v) for v in spec.get(key) or ())
+                            for key in ("respondent_id", "metadata", "option_chosen", "option_not_chosen")})
 
 
 def survey(name: str) -> Survey:

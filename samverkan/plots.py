@@ -43,7 +43,7 @@ from .vocabulary import DISTRIBUTION_COLUMNS, SCORE_COLUMNS, as_list, check_colu
 from .suppress import GROUP_SEPARATOR, MARK_COLUMNS, is_small
 
 MISSING_LABELS = {"blank": "blank", "vet_ej": "vet ej", "ej_aktuellt": "ej aktuellt",
-                  "ej_tillfragad": "ej tillfrågad"}
+                  "ej_tillfragad": "ej tillfrågad", "kodat_saknat": "kodat saknat"}
 SUPPRESSED_GID = "undertryckt"
 NEUTRAL = "#c8c8c8"
 SUPPRESSED_FILL = "#f6f6f6"

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 from . import resources
-from .params import load_params
+from .params import Params, load_params
 from .kernels import FreshKernel, NotebookFailed
 
 NOTEBOOK = resources.NOTEBOOKS_DIR / "forbund_report.ipynb"
@@ -116,14 +116,15 @@ def _replace(temporary: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_report(params_path: str | Path, out: str | Path, *, kernel=None, notebook: str | Path = NOTEBOOK,
+def run_report(params: Params | str | Path, out: str | Path, *, kernel=None, notebook: str | Path = NOTEBOOK,
                check_data: bool = True) -> Path:
-    """Validate a params file, execute the report notebook, and publish ``out/<forbund>/``.
+    """Execute the report notebook for checked params (or a params file, checked first) and publish ``out/<forbund>/``.
 
     Parameters
     ----------
-    params_path
-        ``params/<forbund>.yaml``.
+    params
+        The :class:`samverkan.params.Params` that :func:`samverkan.params.check_params`
+        returned (nothing is read again), or a params file to check first.
     out
         The reports folder; the report goes to ``out/<forbund>/``.
     kernel
@@ -132,8 +133,7 @@ def run_report(params_path: str | Path, out: str | Path, *, kernel=None, noteboo
     notebook
         The report notebook (tests pass a broken copy).
     check_data
-        Read the data files while validating the params file (``samverkan run`` has
-        just done so for every förbund, and passes ``False``).
+        Read the data files while checking a params file given as a path.
 
     Raises
     ------
@@ -148,7 +148,8 @@ def run_report(params_path: str | Path, out: str | Path, *, kernel=None, noteboo
         The published folder. On any failure or interruption (Ctrl-C) the temporary
         folder is removed and an earlier report in ``out/<forbund>/`` is left as it was.
     """
-    params = load_params(params_path, check_data=check_data)
+    if not isinstance(params, Params):
+        params = load_params(params, check_data=check_data)
     kernel = kernel or FreshKernel()
     out = Path(out).resolve()  # the kernel runs in notebooks/: it must get absolute paths
     out.mkdir(parents=True, exist_ok=True)

@@ -264,10 +264,12 @@ class ForbundReport:
 # ------------------------------------------------------------ building
 
 
-def _load_survey(data: Mapping[str, str], survey: str, forbund: str, wave: str, regions) -> pd.DataFrame | None:
-    if survey not in data:
+def _load_survey(data: Mapping[str, str], survey: str, forbund: str, wave: str, regions,
+                 columns: Mapping | None = None) -> pd.DataFrame | None:
+    if data.get(survey) is None:
         return None
-    return load(data[survey], survey=survey, forbund=forbund, wave=str(wave), regions=regions)
+    return load(data[survey], survey=survey, forbund=forbund, wave=str(wave), regions=regions,
+                columns=(columns or {}).get(survey))
 
 
 def _family(tests: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -312,10 +314,12 @@ def build_report(
     min_n: int = 5,
     alpha: float = 0.05,
     p_adjust: str = "holm",
+    columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ForbundReport:
     """Load a förbund's exports and compute every test of its report (one family for the correction).
 
-    Parameters are those of a params file (``params/<forbund>.yaml``).
+    Parameters are those of a params file (``params/<forbund>.yaml``); ``columns`` is
+    survey → the export-header mapping of :func:`samverkan.load`.
 
     Returns
     -------
@@ -323,14 +327,14 @@ def build_report(
         With ``tests`` (every test, adjusted, suppressed, and a ``family`` column naming
         the report section) and methods returning each section's table or chart.
     """
-    staff = analysis_population(_load_survey(data, "operativ", forbund, wave, regions))
-    managers = _load_survey(data, "chefsgrupp", forbund, wave, regions)
+    staff = analysis_population(_load_survey(data, "operativ", forbund, wave, regions, columns))
+    managers = _load_survey(data, "chefsgrupp", forbund, wave, regions, columns)
     rep = ForbundReport(forbund=forbund, name=name, wave=str(wave), min_n=int(min_n), alpha=float(alpha),
                         p_adjust=p_adjust, staff=staff, managers=managers)
     if baseline:
         rep.baseline_wave = str(baseline["wave"])
         rep.baseline_staff = analysis_population(_load_survey(baseline["data"], "operativ", forbund, rep.baseline_wave,
-                                                      regions))
+                                                      regions, columns))
     rep.tests = _all_tests(rep)
     return rep
 

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from samverkan import batch
+from samverkan.params import load_params
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
@@ -108,11 +109,12 @@ def test_bad_arguments():
 
 def test_largest_data_runs_first():
     paths = sorted(PARAMS.glob("*.yaml"))
-    sizes = {p.name: sum(f.stat().st_size for f in batch.data_files(p)) for p in paths}
-    ordered = batch.largest_first(paths)
-    assert sorted(ordered) == paths
-    assert [sizes[p.name] for p in ordered] == sorted(sizes.values(), reverse=True)
+    params = {p.name: load_params(p, check_data=False) for p in paths}
+    sizes = {name: sum(f.stat().st_size for f in each.data_files()) for name, each in params.items()}
+    ordered = batch.largest_first(list(params.values()))
+    assert sorted(p.source for p in ordered) == [p.resolve() for p in paths]
+    assert [sizes[p.source.name] for p in ordered] == sorted(sizes.values(), reverse=True)
     assert len(set(sizes.values())) == len(paths)  # no tie: the order is fully determined
-    assert batch.data_files(PARAMS / "gavleborg.yaml") == [
+    assert params["gavleborg.yaml"].data_files() == [
         (ROOT / "data" / "sample" / "gavleborg" / wave / f"{survey}.csv").resolve()
         for wave in ("2019", "2016") for survey in ("operativ", "chefsgrupp")]

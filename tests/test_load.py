@@ -233,3 +233,284 @@ def test_wording_is_unique_within_each_survey():
 def test_tidy_frame_is_a_dataframe(plain):
     assert isinstance(plain, pd.DataFrame)
     assert plain["value"].dtype == "Int64"
+
+
+# ------------------------------------------------------------- survey-tool exports (issue 10)
+
+TEXTS = {i.id: i.text for i in instrument.survey("operativ").items} | dict(instrument.survey("operativ").comments)
+
+
+def _numbered(style: str) -> list[str]:
+    """HEADER as a survey tool writes it: numbered wording (``style`` formats number and text)."""
+    return [h if h == "respondent_id" else style.format(n=n, text=TEXTS[h]) for n, h in enumerate(HEADER, start=1)]
+
+
+@pytest.mark.parametrize("style", ["Q{n}. {text}", "{n}. {text}", "{n}) {text}", "Fråga {n}: {text}", "F{n} {text}",
+                                   "q{n}.{text}", "{n}.a {text}"])
+def test_numbered_headers_match_the_wording(tmp_path, plain, style):
+    assert_frame_equal(_load(_write_csv(tmp_path / "n.csv", _numbered(style), ROWS)), plain)
+
+
+def test_metadata_columns_are_ignored_and_listed_and_svars_id_is_the_respondent(tmp_path, plain):
+    header = ["Svars-ID", "Starttid", *HEADER[1:], "Språk", "Slutförd", "E-postadress", "IP-adress"]
+    rows = [[r[0], "2019-03-01 10:00", *r[1:], "sv", "Ja", "", "10.0.0.1"] for r in ROWS]
+    path = _write_csv(tmp_path / "m.csv", header, rows)
+    assert_frame_equal(_load(path), plain)
+    result = sv.read_export(path, survey="operativ")
+    assert result.ignored[["column", "reason", "cells"]].values.tolist() == [
+        ["Starttid", "metadata från enkätverktyget", 4], ["Språk", "metadata från enkätverktyget", 4],
+        ["Slutförd", "metadata från enkätverktyget", 4], ["E-postadress", "metadata från enkätverktyget", 0],
+        ["IP-adress", "metadata från enkätverktyget", 4]]
+    assert result.cells_read == sv.read_export(_write_csv(tmp_path / "p.csv", HEADER, ROWS), survey="operativ").cells_read
+
+
+def test_unknown_column_is_still_an_error_with_did_you_mean(tmp_path):
+    header = [*HEADER[:7], "Q8. Hur ofta upplever du att de andra parterna lyssnar på vad du säger?", *HEADER[8:]]
+    with pytest.raises(sv.DataError) as caught:
+        sv.load(_write_csv(tmp_path / "u.csv", header, ROWS), survey="operativ")
+    text = str(caught.value)
+    assert "u.csv:1:Q8. Hur ofta upplever du att de andra parterna lyssnar på vad du säger?: okänd kolumn" in text
+    assert "menade du 'lyssnar'?" in text and "u.csv::lyssnar: kolumnen lyssnar saknas i filen" in text
+
+
+def test_columns_mapping_names_odd_headers_and_ignores_others(tmp_path, plain):
+    header = ["Löpnr.", *HEADER[1:7], "Lyssnar de andra?", *HEADER[8:], "Intern anteckning"]
+    rows = [[*r, "ring tillbaka"] for r in ROWS]
+    path = _write_csv(tmp_path / "c.csv", header, rows)
+    columns = {"löpnr.": "respondent_id", "Lyssnar de andra?": "lyssnar", "INTERN  anteckning": "ignore"}
+    assert_frame_equal(_load(path, columns=columns), plain)
+    ignored = sv.read_export(path, survey="operativ", columns=columns).ignored
+    assert ignored[["column", "reason", "cells"]].values.tolist() == [["Intern anteckning", "columns: ignore", 4]]
+
+
+def test_a_mapping_to_an_unknown_question_is_an_argument_error(tmp_path):
+    path = _write_csv(tmp_path / "p.csv", HEADER, ROWS)
+    with pytest.raises(ValueError, match=r"columns\['Q7'\]: 'lyssnr' är inte en fråga i enkäten operativ; "
+                                         r"menade du 'lyssnar'\?") as caught:
+        sv.load(path, survey="operativ", columns={"Q7": "lyssnr"})
+    assert not isinstance(caught.value, sv.DataError)
+    with pytest.raises(ValueError, match="går bara för enhetsfrågan och flervalsfrågor"):
+        sv.load(path, survey="operativ", columns={"Q7": "lyssnar = ofta"})
+    with pytest.raises(ValueError, match="okänt alternativ 'fika'"):
+        sv.load(path, survey="operativ", columns={"Q7": "former_med_brukare = fika"})
+    with pytest.raises(ValueError, match="columns must be a mapping"):
+        sv.load(path, survey="operativ", columns=["lyssnar"])
+
+
+def test_ignoring_a_required_column_says_which_mapping_did_it(tmp_path):
+    path = _write_csv(tmp_path / "p.csv", ["Svars-ID", *HEADER[1:]], ROWS)
+    with pytest.raises(sv.DataError) as caught:
+        sv.load(path, survey="operativ", columns={"Svars-ID": "ignore", "lyssnar": "ignore"})
+    lines = str(caught.value).splitlines()[1:]
+    assert lines[0] == (f"{path}::respondent_id: kolumnen respondent_id saknas i filen: kolumnen 'Svars-ID' är den, "
+                        "men columns säger ignore")
+    assert f"{path}::lyssnar: kolumnen lyssnar saknas i filen: kolumnen 'lyssnar' är den, men columns säger ignore" in lines
+    with pytest.raises(sv.DataError, match="p.csv::lyssnar: kolumnen lyssnar saknas i filen: kolumnen 'lyssnar' är den"):
+        sv.load(path, survey="operativ", columns={"lyssnar": "ignore"})
+
+
+def test_answer_synonyms_from_the_instrument(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[0][7], rows[0][8], rows[0][9] = "Vet inte", "Ingen åsikt", "Ej relevant"
+    rows[1][8] = "Vet ej/Ej aktuellt"
+    answers = _load(_write_csv(tmp_path / "s.csv", HEADER, rows)).drop_duplicates(["respondent_id", "item"])
+    reasons = answers.set_index(["respondent_id", "item"])["missing_reason"]
+    assert [reasons[("R1", "lyssnar")], reasons[("R1", "vet_tillfora")], reasons[("R1", "synsatt")],
+            reasons[("R2", "vet_tillfora")]] == ["vet_ej", "vet_ej", "ej_aktuellt", "vet_ej"]
+    synonyms = yaml_instrument()["non_substantive"]
+    assert {"vet inte", "ingen åsikt", "ej relevant", "vet ej/ej aktuellt"} <= set(synonyms)
+
+
+def yaml_instrument() -> dict:
+    import yaml
+
+    return yaml.safe_load(instrument.INSTRUMENT_PATH.read_text(encoding="utf-8"))
+
+
+# One column per option: the unit question and former_med_brukare, as Netigate-like tools write them.
+UNITS = ["Bollnäs", "Söderhamn", "Gävle", "Ovanåker"]
+FORMS = list(instrument.survey("operativ").item("former_med_brukare").labels)
+
+
+def _per_option(marks: dict[str, str], *, unit_mark: str = "name") -> tuple[list[str], list[list[str]]]:
+    """HEADER/ROWS with kommun and former_med_brukare spread over one column per option."""
+    k, f = HEADER.index("kommun"), HEADER.index("former_med_brukare")
+    header = [h for h in HEADER if h not in ("kommun", "former_med_brukare")]
+    header += [f"6. {TEXTS['kommun']} - {u}" for u in UNITS] + [f"Q11. {TEXTS['former_med_brukare']} - {o}" for o in FORMS]
+    rows = []
+    for row in ROWS:
+        units = [u.casefold() for u in row[k].split(", ")]
+        chosen = row[f].split(", ") if row[f] else []
+        cells = [c for i, c in enumerate(row) if i not in (k, f)]
+        cells += [(u if unit_mark == "name" else unit_mark) if u.casefold() in units else "" for u in UNITS]
+        cells += [marks.get(o, "x") if o in chosen else marks.get("", "") for o in FORMS]
+        rows.append(cells)
+    return header, rows
+
+
+@pytest.mark.parametrize(("marks", "unit_mark"), [({}, "name"), ({"SIP-möte": "1", "trepartssamtal": "Ja"}, "x"),
+                                                  ({"SIP-möte": "SIP-möte", "": "0"}, "1"), ({"": "Nej"}, "Ja")])
+def test_multi_choice_as_one_column_per_option(tmp_path, plain, marks, unit_mark):
+    header, rows = _per_option(marks, unit_mark=unit_mark)
+    path = _write_csv(tmp_path / "o.csv", header, rows)
+    answers = _load(path)
+    columns = list(plain.columns)
+    key = ["respondent_id", "unit", "item", "value"]
+    expected = plain.assign(unit=plain["unit"].astype(str).replace({"gävle": "Gävle"}))
+    got = answers[columns].astype({"unit": str}).sort_values(key).reset_index(drop=True)
+    assert_frame_equal(got, expected.astype({"unit": str}).sort_values(key).reset_index(drop=True), check_categorical=False)
+    result = sv.read_export(path, survey="operativ")
+    plain_cells = sv.read_export(_write_csv(tmp_path / "p.csv", HEADER, ROWS), survey="operativ").cells_read
+    assert result.cells_read == plain_cells + 4 * (len(FORMS) - 1)  # one cell per option instead of one per row
+
+
+def test_bad_option_cell_names_row_and_column_and_rejects_every_option_cell(tmp_path):
+    header, rows = _per_option({})
+    column = f"Q11. {TEXTS['former_med_brukare']} - trepartssamtal"
+    rows[0][header.index(column)] = "kanske"
+    path = _write_csv(tmp_path / "o.csv", header, rows)
+    result = sv.read_export(path, survey="operativ")
+    assert [str(p) for p in result.problems if p.row is not None] == [
+        f"{path}:2:{column}: okänt värde 'kanske' i kolumnen för alternativet 'trepartssamtal' av frågan "
+        "former_med_brukare; förväntat alternativets text, x, 1 eller ja (valt), eller tomt, 0 eller nej (inte valt)"]
+    rejected = result.rejected[result.rejected["row"] == 2]
+    assert len(rejected) == len(FORMS) and set(rejected["item"]) == {"former_med_brukare"}
+    kept = result.answers.drop_duplicates(["respondent_id", "item"])
+    per_item = {i: (len(FORMS) if i == "former_med_brukare" else 1) for i in kept["item"].astype(str)}
+    kept_cells = sum(per_item[i] for i in kept["item"].astype(str)) + len(result.comments)
+    assert kept_cells + len(rejected) == result.cells_read
+
+
+@pytest.mark.parametrize(("header_cell", "reason"), [
+    (f"Q11. {TEXTS['former_med_brukare']} - ", "saknar alternativet"),
+    (f"Q11. {TEXTS['former_med_brukare']} - Fika", "okänt alternativ 'Fika' för frågan former_med_brukare"),
+    (f"Q11. {TEXTS['former_med_brukare']} [SIP-möte]", "finns redan som en kolumn"),
+])
+def test_bad_option_headers_are_named(tmp_path, header_cell, reason):
+    path = _write_csv(tmp_path / "b.csv", [*HEADER, header_cell], [[*r, ""] for r in ROWS])
+    [problem] = [p for p in sv.read_export(path, survey="operativ").problems if p.row is not None]
+    assert (problem.row, problem.column) == (1, header_cell.strip()) and reason in problem.reason, problem
+
+
+def test_bom_and_a_unit_per_option_in_a_cp1252_semicolon_file(tmp_path, plain):
+    header, rows = _per_option({}, unit_mark="X")
+    bom = _write_csv(tmp_path / "bom.csv", ["Svars-ID", *header[1:]], rows, encoding="utf-8-sig", delimiter=";")
+    assert bom.read_bytes().startswith(b"\xef\xbb\xbfSvars-ID;")
+    windows = _write_csv(tmp_path / "win.csv", header, rows, encoding="cp1252", delimiter=";")
+    assert_frame_equal(_load(bom), _load(windows))
+    assert set(_load(bom)["unit"].astype(str)) == {"Bollnäs", "Söderhamn", "Gävle", "Ovanåker"}
+
+
+def test_missing_relative_file_names_the_resolved_path_and_the_fix(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sv.DataError) as caught:
+        sv.load("../data/x.xlsx", survey="operativ")
+    [problem] = caught.value.problems
+    assert problem.file == str((tmp_path / "../data/x.xlsx").resolve())
+    assert f"från arbetsmappen {tmp_path}" in problem.reason and "--cwd" in problem.reason
+
+
+# ------------------------------------------------------------------------------ SPSS
+
+
+def _write_sav(path, rows=ROWS, *, extra_missing=None):
+    """ROWS as SPSS would hold them: coded variables q1… with value and variable labels, user-missing
+    codes 97 "Ej aktuellt", 98 "Vet ej", 99 "Ej svar", former_med_brukare as 0/1 dichotomies."""
+    import numpy as np
+    import pyreadstat
+
+    survey = instrument.survey("operativ")
+    data, labels, value_labels, missing = {}, {}, {}, {}
+    special = {"ej aktuellt": 97.0, "vet ej": 98.0}
+    for n, column in enumerate(HEADER, start=1):
+        cells = [r[n - 1] for r in rows]
+        name = f"q{n}"
+        if column in ("respondent_id", "kommun", "samverkan_kommentar"):
+            data[name if column != "respondent_id" else "lopnr"] = cells
+            labels[name if column != "respondent_id" else "lopnr"] = TEXTS[column] if column != "respondent_id" else "Löpnummer"
+            continue
+        item = survey.item(column)
+        if item.kind == "multiselect":
+            for k, option in enumerate(item.labels, start=1):
+                data[f"{name}_{k}"] = [float(option in c.split(", ")) if c else 0.0 for c in cells]
+                labels[f"{name}_{k}"] = f"{item.text} - {option}"
+                value_labels[f"{name}_{k}"] = {0.0: "Ej vald", 1.0: "Vald"}
+            continue
+        codes = {label.casefold(): float(k) for k, label in enumerate(item.labels, start=1)}
+        data[name] = [np.nan if not c else special.get(c.casefold(), codes.get(c.casefold())) for c in cells]
+        labels[name] = item.text
+        value_labels[name] = {v: k.capitalize() for k, v in codes.items()} | {97.0: "Ej aktuellt", 98.0: "Vet ej",
+                                                                                99.0: "Ej svar"}
+        missing[name] = [97.0, 98.0, 99.0]
+    for name, (row, value) in (extra_missing or {}).items():
+        data[name][row] = value
+    frame = pd.DataFrame(data)
+    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
+                         missing_ranges=missing)
+    return path
+
+
+def test_spss_file_loads_like_the_csv(tmp_path, plain):
+    path = _write_sav(tmp_path / "e.sav")
+    answers = _load(path)
+    assert_frame_equal(answers, plain)
+    result = sv.read_export(path, survey="operativ")
+    assert [c.how for c in result.layout.columns][:2] == ["respondent-id (variabeletiketten)",
+                                                         "frågans formulering (variabeletiketten)"]
+
+
+def test_spss_user_missing_code_without_a_known_label_is_coded_missing(tmp_path):
+    path = _write_sav(tmp_path / "m.sav", extra_missing={"q9": (0, 99.0)})
+    answers = _load(path)
+    synsatt = answers[(answers["item"] == "vet_tillfora") & (answers["respondent_id"] == "R1")]  # q9
+    assert set(synsatt["missing_reason"]) == {"kodat_saknat"} and synsatt["value"].isna().all()
+
+
+def test_spss_value_label_not_on_the_scale_is_named(tmp_path):
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(str(_write_sav(tmp_path / "a.sav")), user_missing=True)
+    labels = dict(meta.variable_value_labels)
+    labels["q8"] = {**labels["q8"], 5.0: "Nästan alltid"}
+    pyreadstat.write_sav(frame, str(tmp_path / "b.sav"), column_labels=meta.column_names_to_labels,
+                         variable_value_labels=labels, missing_ranges=meta.missing_ranges)
+    problems = sv.read_export(tmp_path / "b.sav", survey="operativ").problems
+    cells = [str(p) for p in problems if p.row is not None]
+    assert cells == [f"{tmp_path / 'b.sav'}:2:q8: okänt svar 'Nästan alltid' på frågan lyssnar; förväntat ett av "
+                     "'aldrig', 'sällan', 'ibland', 'ofta', 'för det mesta', 'alltid' eller en kod 1–6; "
+                     "menade du 'alltid'?"]
+
+
+def test_a_file_that_is_not_spss_is_refused_with_a_reason(tmp_path):
+    path = tmp_path / "x.sav"
+    path.write_bytes(b"not an spss file at all" * 10)
+    with pytest.raises(sv.DataError, match="kan inte läsas som SPSS-fil"):
+        sv.load(path, survey="operativ")
+
+
+def test_ignored_columns_of_a_forbund_for_the_report(tmp_path):
+    header = ["Svars-ID", "Starttid", *HEADER[1:], "Intern anteckning"]
+    rows = [[r[0], "2019-03-01", *r[1:], ""] for r in ROWS]
+    path = _write_csv(tmp_path / "m.csv", header, rows)
+    table = sv.ignored_columns({"operativ": path, "chefsgrupp": None},
+                               columns={"operativ": {"Intern anteckning": "ignore"}})
+    assert table.values.tolist() == [["operativ", "Starttid", "metadata från enkätverktyget", 4],
+                                     ["operativ", "Intern anteckning", "columns: ignore", 0]]
+
+
+def test_init_reads_a_canonical_file_as_its_survey(tmp_path):
+    from samverkan.scaffold import detect_all
+
+    saved = sv.save(sv.load(sv.sample_path("kustbygden", "2019", "chefsgrupp"), survey="chefsgrupp"), tmp_path / "c.csv")
+    [detected] = detect_all([saved])
+    assert (detected.survey, detected.entries, detected.problems) == ("chefsgrupp", [], [])
+    assert detected.respondents == sv.load(saved, survey="chefsgrupp")["respondent_id"].nunique()
+
+
+def test_an_oversized_spss_file_is_refused_before_its_data_is_read(tmp_path, monkeypatch):
+    from samverkan import sav
+
+    path = _write_sav(tmp_path / "big.sav")
+    monkeypatch.setattr(sav, "MAX_CELLS", 10)
+    with pytest.raises(sv.DataError, match=r"big.sav::: filen har 4 fall × \d+ variabler, fler celler än gränsen 10"):
+        sv.load(path, survey="operativ")

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from samverkan.params import (
+    check_params,
     PARAMS_DEFAULTS,
     PARAMS_DIR,
     PARAMS_KEYS,
@@ -130,7 +131,8 @@ def test_parameters_are_plain_json_for_papermill():
 
 def test_optional_keys_take_their_defaults(tmp_path):
     params = load_params(_write(tmp_path / "p.yaml", _good()))
-    assert {key: getattr(params, key) for key in PARAMS_DEFAULTS} == dict(PARAMS_DEFAULTS)
+    left_out = [key for key in PARAMS_DEFAULTS if key not in _good()]
+    assert {key: getattr(params, key) for key in left_out} == {key: PARAMS_DEFAULTS[key] for key in left_out}
 
 
 def test_wave_given_as_a_number_becomes_text(tmp_path):
@@ -291,3 +293,120 @@ def test_respondents_per_unit_of_a_canonical_file_match_its_answers(tmp_path):
     counted = result.answers.groupby("unit", observed=True, sort=True)["respondent_id"].nunique()
     assert result.respondents_per_unit == {str(k): int(v) for k, v in counted.items()}
     assert len(result.respondents_per_unit) > 1
+
+
+# --------------------------------------------- surveys, regions and columns (issue 10)
+
+
+def _kustbygden_copy(tmp_path: Path, **changes) -> Path:
+    return _write(tmp_path / "params" / "p.yaml", _good(**changes))
+
+
+@pytest.mark.parametrize("data", [
+    {"operativ": str(SAMPLE / "kustbygden" / "2019" / "operativ.csv")},
+    {"operativ": str(SAMPLE / "kustbygden" / "2019" / "operativ.csv"), "chefsgrupp": None},
+    {"chefsgrupp": str(SAMPLE / "kustbygden" / "2019" / "chefsgrupp.csv")},
+], ids=["staff-only", "chefsgrupp-null", "managers-only"])
+def test_any_combination_of_surveys_is_accepted(tmp_path, data):
+    params = load_params(_kustbygden_copy(tmp_path, data=data))
+    assert set(params.data) == {s for s, f in data.items() if f is not None}
+    assert params.parameters()["data"] == {s: f for s, f in data.items() if f is not None}
+
+
+def test_regions_may_be_left_out(tmp_path):
+    values = _good()
+    del values["regions"]
+    params = load_params(_write(tmp_path / "p.yaml", values))
+    assert params.regions is None and params.parameters()["regions"] is None
+
+
+def test_data_needs_one_export(tmp_path):
+    [problem] = validate_params(_kustbygden_copy(tmp_path, data={"operativ": None, "chefsgrupp": None}))
+    assert (problem.column, problem.row) == ("data", 4) and "minst en enkät" in problem.reason
+
+
+def _renamed_export(tmp_path: Path) -> Path:
+    """kustbygden's staff export with three headers as a survey tool writes them."""
+    import csv
+
+    source = SAMPLE / "kustbygden" / "2019" / "operativ.csv"
+    text = source.read_bytes().decode("cp1252") if b";" in source.read_bytes()[:200] else source.read_text("utf-8")
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    rows[0] = ["Löpnr" if rows[0][i] in ("respondent_id", "Respondent-id") else h for i, h in enumerate(rows[0])]
+    rows[0] = ["Starttid", *rows[0], "Intern anteckning"]
+    rows[1:] = [["2019-03-01", *r, "x"] for r in rows[1:]]
+    path = tmp_path / "data" / "operativ.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_columns_apply_to_validation_and_show_as_parameters(tmp_path):
+    data = {"operativ": str(_renamed_export(tmp_path)), "chefsgrupp": _good()["data"]["chefsgrupp"]}
+    columns = {"Löpnr": "respondent_id", "operativ": {"Intern anteckning": "ignore"}}
+    path = _kustbygden_copy(tmp_path, data=data, columns=columns)
+    checked = check_params(path)
+    assert checked.problems == [] and checked.params is not None
+    assert checked.params.columns == {"operativ": {"Löpnr": "respondent_id", "Intern anteckning": "ignore"},
+                                      "chefsgrupp": {"Löpnr": "respondent_id"}}
+    [staff, _] = checked.files
+    assert [i[:2] for i in staff.ignored] == [("Starttid", "metadata från enkätverktyget"),
+                                               ("Intern anteckning", "columns: ignore")]
+    assert staff.respondents == sum(1 for _ in open(data["operativ"], encoding="utf-8")) - 1
+    problems = validate_params(_kustbygden_copy(tmp_path, data=data, columns={"Löpnr": "respondent_id"}))
+    assert [(p.row, p.column) for p in problems] == [(1, "Intern anteckning")]
+    assert "okänd kolumn 'Intern anteckning'" in problems[0].reason
+
+
+@pytest.mark.parametrize(("columns", "where", "contains"), [
+    ({"Q7": "lyssnr"}, "columns.Q7", "'lyssnr' är inte en fråga i enkäten operativ; menade du 'lyssnar'?"),
+    ({"operativ": {"Q7": "lyssnar = ofta"}}, "columns.operativ.Q7", "går bara för enhetsfrågan och flervalsfrågor"),
+    ({"chefgrupp": {"Q7": "lyssnar"}}, "columns.chefgrupp", "okänd enkät 'chefgrupp'; menade du 'chefsgrupp'?"),
+    ({"Q7": 7}, "columns.Q7", "målet ska vara ett fråge-id"),
+    (["lyssnar"], "columns", "columns ska vara en mappning"),
+    ({"Svars-ID": "respondent_id"}, "columns.Svars-ID", "kolumnen 'Svars-ID' i columns finns inte i någon av exportfilerna"),
+])
+def test_bad_columns_are_named_with_their_line(tmp_path, columns, where, contains):
+    path = _kustbygden_copy(tmp_path, columns=columns)
+    [problem] = validate_params(path)
+    line = path.read_text(encoding="utf-8").splitlines()[problem.row - 1]
+    assert problem.column == where and line.lstrip().startswith(where.split(".")[-1]), (problem, line)
+    assert contains in problem.reason, problem
+
+
+def test_check_reads_once_and_problems_name_the_resolved_params_file(tmp_path, monkeypatch):
+    path = _kustbygden_copy(tmp_path, min_n=0)
+    monkeypatch.chdir(tmp_path)
+    [problem] = validate_params(Path("params") / "p.yaml")
+    assert problem.file == str(path.resolve())
+    checked = check_params(Path("params") / "p.yaml")
+    assert checked.params is None and checked.forbund == "kustbygden" and checked.source == path.resolve()
+
+
+def test_the_batch_reads_each_params_file_once_and_hands_on_the_typed_params(tmp_path, monkeypatch):
+    """Validation, the resume check, the ordering and the publisher all work from one read."""
+    from samverkan import batch, params as params_module
+
+    reads, published = [], []
+    read_yaml = params_module._read_yaml
+    monkeypatch.setattr(params_module, "_read_yaml", lambda path, found: (reads.append(path), read_yaml(path, found))[1])
+
+    def publish(params, out, kernel=None):
+        published.append(params)
+        (Path(out) / params.forbund).mkdir(parents=True, exist_ok=True)
+        (Path(out) / params.forbund / "results.json").write_text("{}", encoding="utf-8")
+
+    class NoKernel:
+        def close(self):
+            pass
+
+    monkeypatch.setattr(batch, "run_report", publish)
+    monkeypatch.setattr(batch, "WarmKernel", NoKernel)
+    outcomes = batch.run_batch(COMMITTED, tmp_path, jobs=1, progress=False, overview=False)
+    assert sorted(reads) == sorted(p.resolve() for p in COMMITTED)
+    assert {o.status for o in outcomes} == {"ok"} and all(isinstance(p, Params) for p in published)
+    reads.clear()
+    again = batch.run_batch(COMMITTED, tmp_path, jobs=1, resume=True, progress=False, overview=False)
+    assert {o.status for o in again} == {"skipped"} and len(reads) == len(COMMITTED)

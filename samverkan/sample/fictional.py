@@ -212,6 +212,7 @@ def fictional_params_text(spec: Mapping, index: int, seed: int) -> str:
         "regions:                                # länsdel -> dess kommuner OCH dess Mysam-grupper",
         *(f"  {_yaml_flow(region)}: {_yaml_flow(units)}" for region, units in regions.items()),
         "",
+        "columns: {}",
         "min_n: 5",
         "alpha: 0.05",
         "p_adjust: holm",
