@@ -44,7 +44,7 @@ from typing import Any
 import yaml
 
 from .errors import DataError, Problem
-from .instrument import FAST_SAFE_LOADER
+from .files import MAX_YAML_BYTES, StrictFastLoader, StrictSafeLoader
 from .params_checks import (
     BASELINE_KEYS,
     P_ADJUST_METHODS,
@@ -169,12 +169,12 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
 
     Parsed with libyaml where PyYAML has it (~10× faster); a document libyaml rejects
     is parsed again by the pure-Python loader, so syntax errors keep PyYAML's own
-    wording and marks.
+    wording and marks. Both refuse anchors and aliases (:class:`samverkan.files.StrictSafeLoader`).
     """
     try:
-        return yaml.compose(text, Loader=FAST_SAFE_LOADER), yaml.load(text, Loader=FAST_SAFE_LOADER)
+        return yaml.compose(text, Loader=StrictFastLoader), yaml.load(text, Loader=StrictFastLoader)
     except yaml.YAMLError:
-        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+        return yaml.compose(text, Loader=StrictSafeLoader), yaml.load(text, Loader=StrictSafeLoader)
 
 
 def _read_yaml(path: Path, found: Found) -> tuple[bool, Any]:
@@ -182,6 +182,9 @@ def _read_yaml(path: Path, found: Found) -> tuple[bool, Any]:
     if not path.is_file():
         reason = "params-filen finns inte" if not path.exists() else "params-filen är en mapp, inte en fil"
         found.add(None, None, reason)
+        return False, None
+    if path.stat().st_size > MAX_YAML_BYTES:
+        found.add(None, None, f"params-filen är {path.stat().st_size} byte; högst {MAX_YAML_BYTES} byte (1 MB) läses")
         return False, None
     try:
         text = path.read_text(encoding="utf-8")

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -19,6 +22,9 @@ import pytest
 import yaml
 
 import samverkan as sv
+from samverkan.params import load_params, validate_params
+
+from .hostile_files import make
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 ROOT = CORPUS.parent.parent
@@ -26,6 +32,7 @@ MANIFEST = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8")
 INSTRUMENT = yaml.safe_load((ROOT / "data" / "schema" / "instrument.yaml").read_text(encoding="utf-8"))
 CASES = MANIFEST["cases"]
 GOOD = MANIFEST["good"]
+PARAMS_CASES = MANIFEST["params_cases"]
 XFAIL_TESTS = {"problems", "accounting", "readable_text"}
 
 #: Item kinds whose cells are answers (the loader's module docstring); id and unit are keys.
@@ -66,6 +73,8 @@ def _write_xlsx(source: Path, target: Path) -> Path:
 
 
 def _case_path(case: dict, tmp_path: Path) -> Path:
+    if "make" in case:
+        return make(case["make"], tmp_path / case["file"])
     if "xlsx_from" in case:
         return _write_xlsx(CORPUS / case["xlsx_from"], tmp_path / case["file"])
     return CORPUS / case["file"]
@@ -159,11 +168,12 @@ def _kept_cells(answers, comments, canonical: bool) -> int:
 
 
 def test_manifest_lists_every_corpus_file():
-    listed = {c["file"] for c in CASES + GOOD if "xlsx_from" not in c}
-    listed |= {c["xlsx_from"] for c in CASES + GOOD if "xlsx_from" in c}
+    everything = CASES + GOOD + PARAMS_CASES
+    listed = {c["file"] for c in everything if "xlsx_from" not in c and "make" not in c}
+    listed |= {c["xlsx_from"] for c in everything if "xlsx_from" in c}
     on_disk = {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*") if p.is_file()}
     assert on_disk - {"expected.yaml", ".gitattributes"} == listed
-    assert len(CASES) >= 24
+    assert len(CASES) >= 80
     for case in CASES:
         assert case["survey"] in INSTRUMENT["surveys"], case["file"]
         assert case["problems"], case["file"]
@@ -248,6 +258,49 @@ def test_good_files_load_without_problems(case, tmp_path):
     assert answers["respondent_id"].nunique() == len(data)
     assert answers["region"].notna().all()
     assert answers["value"].isna().eq(answers["missing_reason"].notna()).all()
+
+
+# --------------------------------------------------------- hostile files: refused within bounds
+
+
+def test_hostile_files_are_refused_without_a_memory_blow_up(tmp_path):
+    """Every unreadable case, made and loaded in a fresh process whose peak memory is then read.
+
+    Before the limits, the 6 KB workbook declaring A1:XFD1048576 alone grew to a
+    MemoryError; the whole set now stays near the interpreter's own footprint.
+    """
+    script = (
+        "import json, resource, sys\n"
+        "import samverkan as sv\n"
+        "from tests.hostile_files import make\n"
+        "refused = []\n"
+        "for name, file, survey in json.loads(sys.argv[1]):\n"
+        "    path = make(name, __import__('pathlib').Path(sys.argv[2]) / file)\n"
+        "    try:\n"
+        "        sv.load(path, survey=survey)\n"
+        "    except sv.DataError:\n"
+        "        refused.append(file)\n"
+        "print(json.dumps({'refused': refused, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    cases = [(c["make"], c["file"], c["survey"]) for c in CASES if "make" in c and not c.get("readable", True)]
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(cases), str(tmp_path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["refused"] == [file for _, file, _ in cases]
+    assert report["peak_mb"] < 600, report
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["file"]) for c in PARAMS_CASES])
+def test_hostile_params_files_are_refused_before_anything_is_built(case, tmp_path):
+    path = _case_path(case, tmp_path)
+    problems = validate_params(path)
+    assert len(problems) == len(case["problems"]), problems
+    for problem, expected in zip(problems, case["problems"]):
+        assert problem.row == expected["row"], problem
+        assert all(part in problem.reason for part in _contains(expected)), problem
+    with pytest.raises(sv.DataError):
+        load_params(path)
 
 
 # ------------------------------------------------------------------------------ 3. CLI
