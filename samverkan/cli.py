@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -165,8 +166,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Run the report for each params file; one failing förbund does not stop the others."""
+    from .kernels import KernelDied
     from .params import check_params
-    from .publish import ReportError, run_report
+    from .publish import OutputError, ReportError, run_report
 
     checks = [check_params(path) for path in args.params]
     problems = [p for checked in checks for p in checked.problems]
@@ -179,7 +181,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     for checked in checks:
         try:
             folder = run_report(checked.params, args.out)
-        except (ReportError, DataError) as error:
+        except OutputError as error:
+            print(f"fel: {error}", file=sys.stderr)
+            return EXIT_OUTPUT
+        except (ReportError, DataError, KernelDied) as error:
             failed.append(str(error))
             print(f"FEL {error}", file=sys.stderr)
         else:
@@ -190,27 +195,54 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Exit codes of ``samverkan run`` besides 0 (all done) and 1 (some förbund failed or were invalid).
+EXIT_OUTPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM stops the batch like Ctrl-C does (the kernels killed, the manifest written)."""
+    _STOPPED_BY["signal"] = signum
+    raise KeyboardInterrupt
+
+
+_STOPPED_BY: dict = {}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run every förbund's report (see :mod:`samverkan.batch`); exit 1 if any failed."""
+    """Run every förbund's report (see :mod:`samverkan.batch`).
+
+    Exit 0: every förbund done; 1: some failed or were invalid (see ``run.json``);
+    2: ``--out`` cannot be used (nothing run, no manifest); 130: Ctrl-C; 143: SIGTERM
+    (the manifest says which förbund were interrupted).
+    """
     from .batch import run_batch
+    from .publish import OutputError
 
     if not args.params and not Path("params").is_dir():
         print(f"ange params-filerna: det finns ingen mapp params/ i {Path.cwd()}", file=sys.stderr)
-        return 2
+        return EXIT_OUTPUT
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         outcomes = run_batch(args.params or None, args.out, jobs=args.jobs, isolated=args.isolated,
                              resume=args.resume, executor=args.executor, scheduler=args.scheduler,
-                             overview=not args.no_overview)
+                             overview=not args.no_overview, timeout=args.timeout)
+    except OutputError as error:
+        print(f"fel: {error}", file=sys.stderr)
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
-        print("avbrutet: inga halvskrivna rapporter finns kvar", file=sys.stderr)
-        return 130
+        print("avbrutet: inga halvskrivna rapporter finns kvar; run.json säger vilka förbund som hann bli klara",
+              file=sys.stderr)
+        return EXIT_TERMINATED if _STOPPED_BY.get("signal") == signal.SIGTERM else EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = [o for o in outcomes if o.status in ("failed", "invalid")]
     done = sum(o.status == "ok" for o in outcomes)
     skipped = sum(o.status == "skipped" for o in outcomes)
     print(f"{done} klara, {skipped} oförändrade, {len(failed)} misslyckade; se {args.out / 'index.html'}")
     for o in sorted(failed, key=lambda o: o.forbund):
         where = f" (cell {o.failing_cell})" if o.failing_cell is not None else ""
-        print(f"FEL {o.forbund}{where}: {o.error}", file=sys.stderr)
+        log = f" [{args.out / o.log}]" if o.log else ""
+        print(f"FEL {o.forbund}{where}: {o.detail or o.error}{log}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -267,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", choices=("local", "dask"), default="local")
     run.add_argument("--scheduler", help="adress till en dask.distributed-scheduler (med --executor dask)")
     run.add_argument("--no-overview", action="store_true", help="gör ingen översikt över förbunden")
+    run.add_argument("--timeout", type=float, default=900,
+                     help="längsta tid en cell i rapporten får köra, i sekunder (standard 900); "
+                          "en kernel som hänger sig byts ut och förbundet körs en gång till")
     run.set_defaults(func=cmd_run)
 
     reproduce = sub.add_parser("reproduce", help="återge FoU rapport 2017:1 ur exporterna från 2016 (HTML)")

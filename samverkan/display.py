@@ -7,7 +7,6 @@ while workbooks and ``results.json`` keep the exact values (:func:`plain`).
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .files import write_atomically
+from .safe_html import escape, markdown_html
 from .tidy import is_missing
 from .vocabulary import SWEDISH
 
@@ -89,8 +89,8 @@ class Table:
         return self._repr_html_()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        head = "".join(f"<th>{escape(c)}</th>" for c in self.frame.columns)
+        rows = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
                        for row in self.frame.itertuples(index=False, name=None))
         return f'<table class="samverkan-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
@@ -119,10 +119,15 @@ class Png:
 
 
 class Markdown(str):
-    """Text that Jupyter shows as Markdown (and prints as itself elsewhere)."""
+    """Markdown text: Jupyter and the report show it as HTML in which nothing from data can run.
 
-    def _repr_markdown_(self) -> str:
-        return str(self)
+    The HTML comes from :func:`samverkan.safe_html.markdown_html` (raw HTML escaped,
+    harmful links neutralised, no images), the one way a report's text becomes HTML;
+    elsewhere it prints as itself.
+    """
+
+    def _repr_html_(self) -> str:
+        return markdown_html(self)
 
 
 def comma(value: float) -> str:

@@ -393,12 +393,18 @@ def test_the_batch_reads_each_params_file_once_and_hands_on_the_typed_params(tmp
     read_yaml = params_module._read_yaml
     monkeypatch.setattr(params_module, "_read_yaml", lambda path, found: (reads.append(path), read_yaml(path, found))[1])
 
-    def publish(params, out, kernel=None):
+    def publish(params, out, kernel=None, **options):
         published.append(params)
         (Path(out) / params.forbund).mkdir(parents=True, exist_ok=True)
         (Path(out) / params.forbund / "results.json").write_text("{}", encoding="utf-8")
 
     class NoKernel:
+        def __init__(self, **options):
+            pass
+
+        def kill(self):
+            pass
+
         def close(self):
             pass
 
