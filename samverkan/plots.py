@@ -72,8 +72,10 @@ def suppressed_text(min_n: int) -> str:
 
 
 def group_label(name: str, n, suppressed: bool, min_n: int) -> str:
-    """A group's axis label with its size: ``"Gävle (n = 215)"``, or ``"Fjällbyarna (n < 5)"`` when suppressed."""
-    return f"{name} (n < {min_n})" if suppressed else f"{name} (n = {int(n)})"
+    """``"Gävle (n = 215)"``; suppressed ``"Fjällbyarna (n < 5)"``, or ``"Sjölandet (visas inte)"`` if n ≥ min_n."""
+    if not suppressed:
+        return f"{name} (n = {int(n)})"
+    return f"{name} (visas inte)" if not pd.isna(n) and n >= min_n else f"{name} (n < {min_n})"
 
 
 def item_title(item_id: str, table: pd.DataFrame | None = None) -> str:

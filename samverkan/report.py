@@ -2,8 +2,10 @@
 
 ``notebooks/forbund_report.ipynb`` is a heading plus one call per cell on a
 :class:`ForbundReport` built by :func:`build_report`. Every table and chart here is an
-aggregate; groups below ``min_n`` are suppressed (:mod:`samverkan.suppress`) and logged;
-respondent ids, respondent-level rows and comments never leave this module.
+aggregate; groups below ``min_n`` are suppressed (:mod:`samverkan.suppress`) and logged,
+and every table, chart and test follows one :class:`samverkan.disclosure.DisclosurePlan`
+so that no subtraction recovers a hidden group; respondent ids, respondent-level rows
+and comments never leave this module.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import instrument, plots, suppress
+from .disclosure import DisclosurePlan
 from .display import Markdown, Png, comma, plain, write_workbook
 from .files import write_atomically
 from .likert_png import likert_png
@@ -32,6 +34,7 @@ from .version import __version__
 PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
          ("strukturer_myndigheter", "strukturer_aktorer")]
 FORMS = ["former_med_brukare", "former_utan_brukare", "former_ovriga"]
+BY_UNIT_ITEMS = ["synsatt", "arbetssatt", "rutiner_myndigheter"]
 
 
 @dataclass
@@ -55,6 +58,7 @@ class ForbundReport:
     shown_cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
     distribution_cache: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    plan: DisclosurePlan = field(default_factory=DisclosurePlan)
 
     # ------------------------------------------------------------ summary and data
 
@@ -95,13 +99,7 @@ class ForbundReport:
                              "unit_rows": len(part[["respondent_id", "unit"]].drop_duplicates()),
                              "units": part["unit"].nunique()})
         table = pd.DataFrame(rows).astype({"respondents": "Int64", "unit_rows": "Int64", "units": "Int64"})
-        sizes = table["respondents"].copy()
-        small = (table["respondents"] < self.min_n).to_numpy()
-        table.loc[small, ["respondents", "unit_rows", "units"]] = pd.NA
-        table["suppressed"] = small
-        table["suppression_note"] = np.where(small, f"färre än {self.min_n} svar", "")
-        table, log = suppress.suppress_complement(table, group="region", within="survey", sizes=sizes,
-                                                  min_n=self.min_n)
+        table, log = self.plan.hide_overview(table)
         self.logs.append(log.assign(table="data"))
         return self._keep("data", table)
 
@@ -150,7 +148,8 @@ class ForbundReport:
         if survey not in self.distribution_cache:
             answers = self.staff if survey == "operativ" else self.managers
             items = [i.id for i in instrument.survey(survey).indicator_items]
-            self.distribution_cache[survey] = distribution(answers, items=items, by="region")
+            self.distribution_cache[survey] = self.plan.hide_distribution(
+                distribution(answers, items=items, by="region"), survey)
         return self.distribution_cache[survey]
 
     def item_table(self, item_ref: str) -> pd.DataFrame:
@@ -168,9 +167,8 @@ class ForbundReport:
         """Every item's scores of ``survey`` after primary and secondary suppression (per item), and the log."""
         if survey not in self.shown_cache:
             table = self._scores(survey).reset_index(drop=True)
-            sizes = table["n"].copy()
             table, log = suppress.suppress_scores(table, by="region", min_n=self.min_n)
-            table, complement = suppress.suppress_complement(table, group="region", sizes=sizes, min_n=self.min_n)
+            table, complement = self.plan.hide_scores(table, survey)
             logs = pd.concat([log, complement], ignore_index=True)
             self.shown_cache[survey] = (table, logs.assign(table="andel höga: " + logs["item"].astype("string")))
         return self.shown_cache[survey]
@@ -282,16 +280,17 @@ def _all_tests(rep: ForbundReport) -> pd.DataFrame:
     pieces, logs = [], []
     for by, name, answers, level, within, chosen in [
         ("strukturerad", "strukturerad", staff, "respondent", None, items),
-        ("strukturerad", "strukturerad_kommun", staff, "unit", "unit", ["synsatt", "arbetssatt", "rutiner_myndigheter"]),
+        ("strukturerad", "strukturerad_kommun", staff, "unit", "unit", BY_UNIT_ITEMS),
         ("region", "region", staff, "respondent", None, items),
         ("region", "region_tabell4", staff, "unit", None, ["strukturerad"]),
     ] + ([("region", "region_chefer", managers, "unit", None,
            [i.id for i in instrument.survey("chefsgrupp").indicator_items])] if managers is not None else []):
-        kept, log = suppress.drop_small_groups(answers, by=[by, *([within] if within else [])], items=chosen,
-                                               min_n=min_n, level=level)
+        kept, log = rep.plan.for_tests(answers, by=by, items=chosen, level=level, within=within)
         logs.append(log.assign(table=name))
-        if kept[by].nunique() >= 2:
-            pieces.append(_family(compare(kept, by=by, items=chosen, level=level, within=within), name))
+        groups = kept.groupby("item", observed=True)[by].nunique()
+        present = [i for i in chosen if groups.get(i, 0) >= 2]  # an item left with one group has nothing to test
+        if present:
+            pieces.append(_family(compare(kept, by=by, items=present, level=level, within=within), name))
     pieces.append(_family(pd.concat([compare_items(staff, a, b) for a, b in PAIRS], ignore_index=True), "parade"))
     if managers is not None:
         pieces.append(_family(compare_surveys(staff, managers), "chefer_personal"))
@@ -330,7 +329,9 @@ def build_report(
     staff = analysis_population(_load_survey(data, "operativ", forbund, wave, regions, columns))
     managers = _load_survey(data, "chefsgrupp", forbund, wave, regions, columns)
     rep = ForbundReport(forbund=forbund, name=name, wave=str(wave), min_n=int(min_n), alpha=float(alpha),
-                        p_adjust=p_adjust, staff=staff, managers=managers)
+                        p_adjust=p_adjust, staff=staff, managers=managers,
+                        plan=DisclosurePlan.from_answers({"operativ": staff, "chefsgrupp": managers}, min_n=min_n,
+                                                         unit_items=BY_UNIT_ITEMS))
     if baseline:
         rep.baseline_wave = str(baseline["wave"])
         rep.baseline_staff = analysis_population(_load_survey(baseline["data"], "operativ", forbund, rep.baseline_wave,

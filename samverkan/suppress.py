@@ -21,8 +21,12 @@ What "suppressed" means here:
 
 The ``n`` in the logs is the true size of the suppressed group, for the audit trail;
 :func:`suppression_log` (what a report publishes) leaves it out unless asked for.
-Inputs are never changed. Only primary suppression is done: a total shown next to
-every other group can still reveal a suppressed group's size by subtraction.
+Inputs are never changed. These functions do primary suppression, one table at a time:
+a total shown next to every other group can still reveal a suppressed group by
+subtraction. The report decides once which groups it hides everywhere
+(:class:`samverkan.disclosure.DisclosurePlan`), so that no subtraction across its
+tables, charts, tests and ``results.json`` recovers one; :func:`suppress_complement`
+is the single-table version.
 
 Examples
 --------
