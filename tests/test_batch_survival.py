@@ -170,5 +170,10 @@ def test_a_hung_warm_kernel_fails_its_notebook_with_the_reason_and_the_next_gets
         assert kernel.km is None  # the hung kernel was killed and cleaned up
         result = kernel.execute(notebook, tmp_path / "out2.ipynb", {}, tmp_path)
         assert result.cells[-1].outputs == [] and kernel.km is not None
+        # The kernel talks over Unix sockets in a folder only this user can open, not over TCP.
+        connection = json.loads(Path(kernel.km.connection_file).read_text(encoding="utf-8"))
+        assert connection["transport"] == "ipc" and kernel.km.transport == "ipc"
+        assert kernel.km.samverkan_folder.stat().st_mode & 0o777 == 0o700
+        assert Path(connection["ip"]).parent == kernel.km.samverkan_folder
     finally:
         kernel.close()
