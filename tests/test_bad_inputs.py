@@ -8,12 +8,15 @@ loader; ``samverkan validate`` prints the problems; the messages are plain text.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -72,9 +75,17 @@ def _write_xlsx(source: Path, target: Path) -> Path:
     return target
 
 
+#: Files made by tests/hostile_files.py, once per session (a zip bomb takes ~0.5 s to write): file → path.
+_MADE: dict[str, Path] = {}
+
+
 def _case_path(case: dict, tmp_path: Path) -> Path:
     if "make" in case:
-        return make(case["make"], tmp_path / case["file"])
+        if case["file"] not in _MADE:
+            folder = Path(tempfile.mkdtemp(prefix="samverkan-made-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _MADE[case["file"]] = make(case["make"], folder / case["file"])
+        return _MADE[case["file"]]
     if "xlsx_from" in case:
         return _write_xlsx(CORPUS / case["xlsx_from"], tmp_path / case["file"])
     return CORPUS / case["file"]
@@ -272,17 +283,16 @@ def test_hostile_files_are_refused_without_a_memory_blow_up(tmp_path):
     script = (
         "import json, resource, sys\n"
         "import samverkan as sv\n"
-        "from tests.hostile_files import make\n"
         "refused = []\n"
-        "for name, file, survey in json.loads(sys.argv[1]):\n"
-        "    path = make(name, __import__('pathlib').Path(sys.argv[2]) / file)\n"
+        "for path, file, survey in json.loads(sys.argv[1]):\n"
         "    try:\n"
         "        sv.load(path, survey=survey)\n"
         "    except sv.DataError:\n"
         "        refused.append(file)\n"
         "print(json.dumps({'refused': refused, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
-    cases = [(c["make"], c["file"], c["survey"]) for c in CASES if "make" in c and not c.get("readable", True)]
+    cases = [(str(_case_path(c, tmp_path)), c["file"], c["survey"]) for c in CASES
+             if "make" in c and not c.get("readable", True)]
     result = subprocess.run([sys.executable, "-c", script, json.dumps(cases), str(tmp_path)], capture_output=True,
                             text=True, cwd=ROOT, timeout=300, check=False)
     assert result.returncode == 0, result.stderr

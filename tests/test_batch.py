@@ -292,14 +292,14 @@ def _run_cli_batch(params: list[Path], out: Path, *, user: list[str] = ()) -> su
                            "--no-overview"], capture_output=True, text=True, check=False, cwd=ROOT, timeout=300)
 
 
-def test_a_symbolic_link_inside_out_is_refused_before_anything_runs(tmp_path):
+def test_a_symbolic_link_inside_out_is_refused_before_anything_runs(tmp_path, run_cli):
     victim = tmp_path / "elsewhere.html"
     victim.write_text("orörd", encoding="utf-8")
     out = tmp_path / "reports"
     (out / "sjobygden").mkdir(parents=True)
     (out / "index.html").symlink_to(victim)
     (out / "sjobygden" / "report.html").symlink_to(victim)
-    result = _run_cli_batch([PARAMS / "sjobygden.yaml"], out)
+    result = run_cli("run", PARAMS / "sjobygden.yaml", "--out", out, "--no-overview")
     assert result.returncode == 2, result.stderr
     assert "symboliska länkar" in result.stderr and "index.html" in result.stderr and "Traceback" not in result.stderr
     assert victim.read_text(encoding="utf-8") == "orörd"
@@ -307,11 +307,11 @@ def test_a_symbolic_link_inside_out_is_refused_before_anything_runs(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["a file", "under a file"])
-def test_out_that_is_not_a_folder_gives_a_clear_error(tmp_path, where):
+def test_out_that_is_not_a_folder_gives_a_clear_error(tmp_path, where, run_cli):
     blocker = tmp_path / "reports"
     blocker.write_text("en fil", encoding="utf-8")
     out = blocker if where == "a file" else blocker / "nere"
-    result = _run_cli_batch([PARAMS / "sjobygden.yaml"], out)
+    result = run_cli("run", PARAMS / "sjobygden.yaml", "--out", out, "--no-overview")
     assert result.returncode == 2, result.stderr
     assert ("är en fil, inte en mapp" if where == "a file" else "en del av sökvägen är en fil") in result.stderr
     assert "Traceback" not in result.stderr

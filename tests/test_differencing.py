@@ -387,18 +387,34 @@ def _same_numbers_in_workbook_and_results(published: dict) -> None:
         assert not _shown(row["n"]) or (match["n"] == row["n"]).any(), row
 
 
-@pytest.mark.parametrize("forbund", [*SAMPLES, "smagrupper"])
-def test_no_small_group_can_be_recovered_by_subtraction(forbund, tmp_path, monkeypatch):
-    params = small_groups_forbund(tmp_path) if forbund == "smagrupper" else ROOT / "params" / f"{forbund}.yaml"
-    published, built = _publish(params, tmp_path / "out", monkeypatch)
+@pytest.fixture(scope="module")
+def small_groups(tmp_path_factory) -> tuple[dict, dict]:
+    """The small-groups förbund's report, published once for the tests below."""
+    folder = tmp_path_factory.mktemp("smagrupper")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return _publish(small_groups_forbund(folder), folder / "out", monkeypatch)
+
+
+def _copy(published: dict) -> dict:
+    return {**published, "sheets": dict(published["sheets"])}
+
+
+@pytest.mark.parametrize("forbund", SAMPLES)
+def test_no_small_group_of_a_sample_forbund_can_be_recovered_by_subtraction(forbund, tmp_path, monkeypatch):
+    published, built = _publish(ROOT / "params" / f"{forbund}.yaml", tmp_path / "out", monkeypatch)
     _same_numbers_in_workbook_and_results(published)
     assert attack(published, built) == []
 
 
-def test_the_attack_finds_a_small_region_behind_the_tests_of_the_others(tmp_path, monkeypatch):
+def test_no_small_group_of_the_small_groups_forbund_can_be_recovered_by_subtraction(small_groups):
+    published, built = small_groups
+    _same_numbers_in_workbook_and_results(published)
+    assert attack(published, built) == []
+
+
+def test_the_attack_finds_a_small_region_behind_the_tests_of_the_others(small_groups):
     """Not blind to tests either: with only the small region left out (no complement), Liten = Alla − the tested."""
-    params = small_groups_forbund(tmp_path)
-    published, built = _publish(params, tmp_path / "out", monkeypatch)
+    published, built = _copy(small_groups[0]), small_groups[1]
     rep = built["report"]
     kept = rep.staff[rep.staff["region"] != "Liten"]
     tests = sv.compare(kept, by="region", items="lyssnar").assign(family="region")
@@ -407,10 +423,9 @@ def test_the_attack_finds_a_small_region_behind_the_tests_of_the_others(tmp_path
     assert "operativ:lyssnar: region Liten (respondent) n = 3" in found, found
 
 
-def test_the_attack_finds_what_the_issue_found_in_an_unprotected_table(tmp_path, monkeypatch):
+def test_the_attack_finds_what_the_issue_found_in_an_unprotected_table(small_groups):
     """The attack is not blind: published unprotected, Liten's count falls out of Alla − Stor − Mellan."""
-    params = small_groups_forbund(tmp_path)
-    published, built = _publish(params, tmp_path / "out", monkeypatch)
+    published, built = _copy(small_groups[0]), small_groups[1]
     rep = built["report"]
     scores = sv.score(rep.staff, items="lyssnar", by="region")
     overall = sv.score(rep.staff, items="lyssnar").assign(region="Alla")
