@@ -1,7 +1,8 @@
 """A national-scale synthetic set of tidy staff answers, built directly with numpy (fast, seeded).
 
-75 förbund × 500 staff respondents × 3 waves; each respondent works in 1–3 of 9
-municipalities (3 regions) and answers every indicator item and ``strukturerad``.
+75 förbund × 500 staff respondents × 3 waves; each respondent works in 1–3 of the 3
+municipalities of one of 3 regions (as in the sample, no respondent's municipalities lie in
+two regions) and answers every indicator item and ``strukturerad``.
 Only for benchmarks: the committed sample data come from ``samverkan synth``.
 """
 
@@ -35,7 +36,8 @@ def national_answers(n_forbund: int = 75, n_staff: int = 500, waves=("2016", "20
     rng = np.random.default_rng(seed)
     people = _respondent_table(rng, n_forbund, n_staff, waves)
     units = people.loc[people.index.repeat(people["n_units"])].reset_index(drop=True)
-    units["unit"] = rng.integers(0, 9, size=len(units))
+    home = rng.integers(0, 3, size=len(people))  # every unit of a respondent lies in the respondent's region
+    units["unit"] = np.repeat(home, people["n_units"]) * 3 + rng.integers(0, 3, size=len(units))
     units = units.drop_duplicates(subset=["forbund", "wave", "respondent_id", "unit"]).reset_index(drop=True)
     per_person = {}
     for item_id in [*ITEMS, "strukturerad"]:

@@ -20,7 +20,7 @@ Examples
 >>> figure, ax = plt.subplots(figsize=(9, 2.5))
 >>> ax = plots.likert(sv.distribution(staff, items="synsatt", by="region"), item="synsatt", by="region", ax=ax)
 >>> [t.get_text() for t in ax.get_yticklabels()]
-['Dalgången (n = 45)', 'Fjällbyarna (n < 5)', 'Sjölandet (n = 30)']
+['Dalgången (n = 36)', 'Fjällbyarna (n < 5)', 'Sjölandet (n = 30)']
 >>> plt.close(figure)
 """
 

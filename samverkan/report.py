@@ -11,7 +11,6 @@ and comments never leave this module.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,21 +19,20 @@ import pandas as pd
 
 from . import instrument, plots, suppress
 from .disclosure import DisclosurePlan
-from .display import Markdown, Png, comma, plain, write_workbook
+from .display import Markdown, Png, comma, write_workbook
 from .files import write_atomically
 from .likert_png import likert_png
 from .load import load
 from .sentences import describe_test
-from .stats.comparisons import adjust, compare, compare_items, compare_surveys, compare_waves
-from .stats.planning import min_detectable_difference
+from .stats import methods
+from .stats.plan import PER_UNIT_ITEMS, planned_tests
 from .stats.scores import analysis_population, distribution, score
-from .tidy import is_missing
+from .strict_json import dumps, strict_records
+from .tidy import concat
 from .version import __version__
 
-PAIRS = [("lyssnar", "vet_tillfora"), ("rutiner_myndigheter", "rutiner_aktorer"),
-         ("strukturer_myndigheter", "strukturer_aktorer")]
 FORMS = ["former_med_brukare", "former_utan_brukare", "former_ovriga"]
-BY_UNIT_ITEMS = ["synsatt", "arbetssatt", "rutiner_myndigheter"]
+BY_UNIT_ITEMS = PER_UNIT_ITEMS
 
 
 @dataclass
@@ -63,19 +61,18 @@ class ForbundReport:
     # ------------------------------------------------------------ summary and data
 
     def summary(self) -> "Markdown":
-        """The findings that hold after correction for multiple testing, as Swedish sentences."""
-        held = self.tests[(self.tests["pvalue_adjusted"] < self.alpha) & ~self.tests["suppressed"]]
-        is_share = held["test"].str.contains("share", na=False)
-        keys = ["family", "item", "comparison"]
-        ranked = held.loc[~is_share, keys].apply(tuple, axis=1)
-        held = held[~is_share | ~held[keys].apply(tuple, axis=1).isin(set(ranked))]
+        """The findings that hold after correction within their planned family, as Swedish sentences."""
+        primary = (self.tests["role"] == "primary").fillna(False) & ~self.tests["suppressed"]
+        held = self.tests[primary & (self.tests["pvalue_adjusted"] < self.alpha).fillna(False)]
+        intro = methods.family_sentence(self.families(), self.alpha)
         if held.empty:
-            return Markdown("Inga skillnader är statistiskt säkerställda efter korrektion för flera test "
-                             f"({self.p_adjust}, α = {comma(self.alpha)}).")
+            return Markdown(f"Inga skillnader är statistiskt säkerställda. {intro}")
         lines = [f"- {describe_test(row, alpha=self.alpha)}" for _, row in held.iterrows()]
-        intro = (f"{len(held)} av {int(self.tests['pvalue'].notna().sum())} prövade skillnader håller efter "
-                 f"korrektion för flera test ({self.p_adjust}, α = {comma(self.alpha)}):")
         return Markdown("\n".join([intro, "", *lines]))
+
+    def families(self) -> pd.DataFrame:
+        """Per planned family (confirmatory, exploratory): its correction, the tests run and those holding."""
+        return self._keep("testfamiljer", methods.family_table(self.tests, self.alpha, self.p_adjust))
 
     def about(self) -> "Markdown":
         """Data, wave, package version and run date."""
@@ -85,7 +82,7 @@ class ForbundReport:
         return Markdown(
             f"**{self.name}**, mätning {self.wave}: {staff_n} operativa medarbetare och {managers_n} chefer "
             f"i analysen.{baseline} Grupper med färre än {self.min_n} svar redovisas inte. "
-            f"Korrektion för flera test: {self.p_adjust}; signifikansnivå {comma(self.alpha)}. "
+            f"{methods.corrections_sentence(self.p_adjust)} Signifikansnivå {comma(self.alpha)}. "
             f"samverkan {__version__}; körd {_dt.date.today().isoformat()}."
         )
 
@@ -180,23 +177,23 @@ class ForbundReport:
 
     def structured(self) -> pd.DataFrame:
         """Structured collaboration vs not, every staff item (respondent level)."""
-        return self._keep("strukturerad", self._tests(self.tests["family"] == "strukturerad"))
+        return self._keep("strukturerad", self._tests(self.tests["section"] == "strukturerad"))
 
     def structured_by_unit(self) -> pd.DataFrame:
         """Structured vs not per municipality (the report's Bilaga 2)."""
-        return self._keep("strukturerad_kommun", self._tests(self.tests["family"] == "strukturerad_kommun"))
+        return self._keep("strukturerad_kommun", self._tests(self.tests["section"] == "strukturerad_kommun"))
 
     def regions(self) -> pd.DataFrame:
-        """Differences between regions: staff items, Tabell 4 (unit level) and the managers' items."""
-        return self._keep("regioner", self._tests(self.tests["family"].str.startswith("region")))
+        """Differences between regions (municipalities or Mysam groups as clusters): staff items, Tabell 4, managers."""
+        return self._keep("regioner", self._tests(self.tests["section"].str.startswith("region")))
 
     def paired(self) -> pd.DataFrame:
         """Paired items within the same respondents."""
-        return self._keep("parade", self._tests(self.tests["family"] == "parade"))
+        return self._keep("parade", self._tests(self.tests["section"] == "parade"))
 
     def managers_vs_staff(self) -> pd.DataFrame:
         """Managers against staff on the shared items."""
-        return self._keep("chefer_personal", self._tests(self.tests["family"] == "chefer_personal"))
+        return self._keep("chefer_personal", self._tests(self.tests["section"] == "chefer_personal"))
 
     def forms(self) -> pd.DataFrame:
         """How often each form of collaboration was chosen (multi-select, respondent level)."""
@@ -207,23 +204,41 @@ class ForbundReport:
 
     def change(self) -> pd.DataFrame:
         """Change since the baseline wave (empty without a baseline)."""
-        return self._keep("forandring", self._tests(self.tests["family"] == "forandring"))
+        return self._keep("forandring", self._tests(self.tests["section"] == "forandring"))
 
     def detectable(self) -> pd.DataFrame:
-        """The smallest change in share of high values the next measurement could detect."""
-        items = [i.id for i in instrument.survey("operativ").indicator_items]
-        table = min_detectable_difference(score(self.staff, items=items, level="respondent"))
-        table, log = suppress.suppress_scores(table, min_n=self.min_n)
+        """The smallest change in share of high values the next measurement could detect, at the report's α."""
+        table = methods.detectable(self.staff, alpha=self.alpha, p_adjust=self.p_adjust)
+        table, log = suppress.suppress_scores(table, by=[], min_n=self.min_n)
         self.logs.append(log.assign(table="påvisbar skillnad"))
-        columns = ["item", "n", "share_high", "mdd_up", "mdd_down", "n_for_mdd_10"]
-        return self._keep("pavisbar", table[columns])
+        return self._keep("pavisbar", table[[*methods.DETECTABLE_COLUMNS, "suppressed"]])
+
+    def clustering(self) -> pd.DataFrame:
+        """ICC of every indicator item within municipalities (staff) and Mysam groups (managers), with CI."""
+        return self._keep("klustring", methods.clustering_table(self.staff, self.managers))
+
+    def reliability(self) -> pd.DataFrame:
+        """Cronbach's α (CI) and McDonald's ω of the indicator set per survey and wave."""
+        return self._keep("reliabilitet", methods.reliability_table(self._waves(), self.managers))
+
+    def climate_index(self) -> pd.DataFrame:
+        """The samverkansklimat index (0–100) per wave and region, where ω ≥ 0.70, hiding what the plan hides."""
+        hidden = self.plan.hidden("operativ").union(*(self.plan.hidden("operativ", i) for i in methods.indicators()))
+        table, log = methods.index_table(self._waves(), min_n=self.min_n, hidden=hidden)
+        self.logs.append(log)
+        return self._keep("index", table)
+
+    def _waves(self) -> pd.DataFrame:
+        """The staff analysis population of this wave and the baseline, stacked."""
+        frames = [f for f in (self.baseline_staff, self.staff) if f is not None]
+        return concat(frames) if len(frames) > 1 else frames[0]
 
     def _scores(self, survey: str) -> pd.DataFrame:
         """Every indicator item of ``survey`` scored overall ("Alla") and by region, computed once."""
         if survey not in self.score_cache:
             answers = self.staff if survey == "operativ" else self.managers
             items = [i.id for i in instrument.survey(survey).indicator_items]
-            overall = score(answers, items=items).assign(region="Alla")
+            overall = score(answers, items=items).assign(region="Alla")  # each respondent once
             by_region = score(answers, items=items, by="region").astype({"region": "string"})
             table = pd.concat([overall, by_region], ignore_index=True)
             order = {item_id: k for k, item_id in enumerate(items)}
@@ -238,12 +253,14 @@ class ForbundReport:
 
     def results(self) -> dict:
         """Scores and tests as plain data for ``results.json`` (collected across förbund)."""
-        scores = [t.assign(table=name) for name, t in self.tables.items() if "share_high" in t.columns]
+        scores = [t.assign(table=name, level="respondent") for name, t in self.tables.items()
+                  if "share_high" in t.columns]  # every scores table counts each respondent once
         return {
             "forbund": self.forbund, "name": self.name, "wave": self.wave, "baseline_wave": self.baseline_wave,
             "min_n": self.min_n, "alpha": self.alpha, "p_adjust": self.p_adjust,
-            "scores": _records(pd.concat(scores, ignore_index=True)) if scores else [],
-            "tests": _records(self.tests.drop(columns=["family"])),
+            "families": strict_records(methods.family_table(self.tests, self.alpha, self.p_adjust)),
+            "scores": strict_records(pd.concat(scores, ignore_index=True)) if scores else [],
+            "tests": strict_records(self.tests),
         }
 
     def write_outputs(self, folder: str | Path) -> list[Path]:
@@ -270,35 +287,10 @@ def _load_survey(data: Mapping[str, str], survey: str, forbund: str, wave: str, 
                 columns=(columns or {}).get(survey))
 
 
-def _family(tests: pd.DataFrame, name: str) -> pd.DataFrame:
-    return tests.assign(family=name)
-
-
 def _all_tests(rep: ForbundReport) -> pd.DataFrame:
-    staff, managers, min_n = rep.staff, rep.managers, rep.min_n
-    items = [i.id for i in instrument.survey("operativ").indicator_items]
-    pieces, logs = [], []
-    for by, name, answers, level, within, chosen in [
-        ("strukturerad", "strukturerad", staff, "respondent", None, items),
-        ("strukturerad", "strukturerad_kommun", staff, "unit", "unit", BY_UNIT_ITEMS),
-        ("region", "region", staff, "respondent", None, items),
-        ("region", "region_tabell4", staff, "unit", None, ["strukturerad"]),
-    ] + ([("region", "region_chefer", managers, "unit", None,
-           [i.id for i in instrument.survey("chefsgrupp").indicator_items])] if managers is not None else []):
-        kept, log = rep.plan.for_tests(answers, by=by, items=chosen, level=level, within=within)
-        logs.append(log.assign(table=name))
-        groups = kept.groupby("item", observed=True)[by].nunique()
-        present = [i for i in chosen if groups.get(i, 0) >= 2]  # an item left with one group has nothing to test
-        if present:
-            pieces.append(_family(compare(kept, by=by, items=present, level=level, within=within), name))
-    pieces.append(_family(pd.concat([compare_items(staff, a, b) for a, b in PAIRS], ignore_index=True), "parade"))
-    if managers is not None:
-        pieces.append(_family(compare_surveys(staff, managers), "chefer_personal"))
-    if rep.baseline_staff is not None:
-        pieces.append(_family(compare_waves(rep.baseline_staff, staff, items=items), "forandring"))
-    tests = adjust(pd.concat(pieces, ignore_index=True), method=rep.p_adjust)
-    tests, log = suppress.suppress_tests(tests, min_n=min_n)
-    rep.logs += [*logs, log.assign(table="test")]
+    tests, log = planned_tests(rep.staff, managers=rep.managers, baseline=rep.baseline_staff, min_n=rep.min_n,
+                               confirmatory_method=rep.p_adjust, plan=rep.plan)
+    rep.logs.append(log)
     return tests
 
 
@@ -315,7 +307,7 @@ def build_report(
     p_adjust: str = "holm",
     columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ForbundReport:
-    """Load a förbund's exports and compute every test of its report (one family for the correction).
+    """Load a förbund's exports and compute every test of its report, in its planned family.
 
     Parameters are those of a params file (``params/<forbund>.yaml``); ``columns`` is
     survey → the export-header mapping of :func:`samverkan.load`.
@@ -323,8 +315,9 @@ def build_report(
     Returns
     -------
     ForbundReport
-        With ``tests`` (every test, adjusted, suppressed, and a ``family`` column naming
-        the report section) and methods returning each section's table or chart.
+        With ``tests`` (every test, suppressed, with its ``section`` and planned ``family``,
+        corrected within the family: :func:`samverkan.stats.plan.planned_tests`) and methods
+        returning each section's table or chart.
     """
     staff = analysis_population(_load_survey(data, "operativ", forbund, wave, regions, columns))
     managers = _load_survey(data, "chefsgrupp", forbund, wave, regions, columns)
@@ -343,10 +336,6 @@ def build_report(
 # ------------------------------------------------------------ helpers
 
 
-def _records(table: pd.DataFrame) -> list[dict]:
-    return [{k: plain(v) for k, v in row.items()} for row in table.astype(object).to_dict("records")]
-
-
 def _write_json(path: Path, content: dict) -> Path:
-    text = json.dumps(content, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    text = dumps(content)  # strict: allow_nan=False, infinities as null with a *_note
     return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))

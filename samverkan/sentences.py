@@ -18,6 +18,16 @@ TEST_NAMES = {
     "wilcoxon-signed-rank": "Wilcoxons teckenrangtest",
     "mcnemar": "McNemars test",
     "mcnemar-exact": "exakt McNemar-test",
+    "mann-whitney-design": "designbaserat rangtest med respondenten som kluster",
+    "kruskal-wallis-design": "designbaserat rangtest med respondenten som kluster",
+    "chi2-share-high-rao-scott": "chi2-test av andelen höga värden med Rao–Scott-korrektion",
+    "mann-whitney-respondent-permutation": "Mann–Whitney permutationstest med hela respondenter",
+    "kruskal-wallis-respondent-permutation": "Kruskal–Wallis permutationstest med hela respondenter",
+    "chi2-share-high-respondent-permutation": "permutationstest av andelen höga värden med hela respondenter",
+    "mann-whitney-unit-permutation": "permutationstest med kommunerna eller Mysam-grupperna som kluster",
+    "kruskal-wallis-unit-permutation": "permutationstest med kommunerna eller Mysam-grupperna som kluster",
+    "chi2-share-high-unit-permutation": "permutationstest av andelen höga värden med kommunerna eller "
+                                        "Mysam-grupperna som kluster",
 }
 EFFECT_NAMES = {
     "rank-biserial": "rangbiserial korrelation",

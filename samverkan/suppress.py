@@ -36,7 +36,7 @@ Examples
 >>> staff = sv.load(sv.sample_path("fjallmarken", "2019", "operativ"), survey="operativ", regions=regions)
 >>> table, log = suppress_scores(sv.score(staff, by="region", items="synsatt"))
 >>> table[["region", "n", "share_high", "suppressed"]].values.tolist()  # doctest: +ELLIPSIS
-[['Dalgången', 45, 0.555..., False], ['Fjällbyarna', <NA>, nan, True], ['Sjölandet', 30, 0.433..., False]]
+[['Dalgången', 36, 0.527..., False], ['Fjällbyarna', <NA>, nan, True], ['Sjölandet', 30, 0.433..., False]]
 >>> log[["table", "item", "group", "n", "reason"]].values.tolist()
 [['andel höga värden', 'synsatt', 'Fjällbyarna', 3, 'färre än 5 svar']]
 """
@@ -49,7 +49,8 @@ import numpy as np
 import pandas as pd
 
 from .stats.scores import at_level, group_codes, select_items
-from .vocabulary import DISTRIBUTION_COLUMNS, LEVELS, SCORE_COLUMNS, as_list, check_choice, check_columns, check_min_n
+from .vocabulary import (DISTRIBUTION_COLUMNS, LEVELS, SCORE_COLUMNS, TEST_COLUMNS, as_list, check_choice,
+                         check_columns, check_min_n, stratify_argument)
 
 LOG_COLUMNS = ["table", "item", "group", "n", "min_n", "reason"]
 LOG_DTYPES = {"table": "string", "item": "string", "group": "string", "n": "Int64", "min_n": "int64",
@@ -57,10 +58,7 @@ LOG_DTYPES = {"table": "string", "item": "string", "group": "string", "n": "Int6
 MARK_COLUMNS = ["suppressed", "suppression_note"]
 SCORE_COUNTS = ["n", "n_missing", "n_high"]
 TEST_STATISTICS = ["statistic", "pvalue", "pvalue_adjusted", "effect_size", "ci_low", "ci_high"]
-TEST_KNOWN = [
-    "item", "comparison", "group", "reference", "n", "n_reference", "test", "statistic", "df", "pvalue",
-    "pvalue_adjusted", "effect_size", "effect_size_name", "ci_low", "ci_high", "note",
-]
+TEST_KNOWN = TEST_COLUMNS
 GROUP_SEPARATOR = " / "
 
 
@@ -257,11 +255,11 @@ def suppress_distribution(
     return _mark(table, small, _note(min_n)), log
 
 
-def _within_columns(tests: pd.DataFrame, within) -> list[str]:
-    if within is not None:
-        within = as_list(within)
-        check_columns(tests, within, "within")
-        return within
+def _stratify_columns(tests: pd.DataFrame, stratify) -> list[str]:
+    if stratify is not None:
+        stratify = as_list(stratify)
+        check_columns(tests, stratify, "stratify")
+        return stratify
     return [c for c in tests.columns if c not in {*TEST_KNOWN, *MARK_COLUMNS}
             and not pd.api.types.is_numeric_dtype(tests[c])]
 
@@ -272,17 +270,17 @@ def _sizes_frame(group_sizes) -> pd.DataFrame:
         group_sizes = pd.DataFrame({"group": list(group_sizes), "n": list(group_sizes.values())})
     if not isinstance(group_sizes, pd.DataFrame) or not {"group", "n"} <= set(group_sizes.columns):
         raise ValueError("group_sizes must be a mapping group → n or a DataFrame with columns 'group' and 'n' "
-                         f"(and optionally 'item' and the within columns); got {type(group_sizes).__name__}")
+                         f"(and optionally 'item' and the stratify columns); got {type(group_sizes).__name__}")
     return group_sizes.assign(group=group_sizes["group"].astype("string"))
 
 
-def _many_group_small(tests: pd.DataFrame, rows: np.ndarray, group_sizes, within: list[str],
+def _many_group_small(tests: pd.DataFrame, rows: np.ndarray, group_sizes, stratify: list[str],
                       min_n: int) -> dict[int, list[tuple[str, int]]]:
     """For each many-group test row (position in ``rows``): its groups below ``min_n``, with their n."""
     if group_sizes is None:
         return {}
     sizes = _sizes_frame(group_sizes)
-    keys = [c for c in ["item", *within] if c in sizes.columns]
+    keys = [c for c in ["item", *stratify] if c in sizes.columns]
     lookup = {tuple(str(v) for v in key): n
               for key, n in zip(sizes[[*keys, "group"]].itertuples(index=False, name=None), sizes["n"])}
     found = {}
@@ -314,9 +312,9 @@ def _test_masks(tests: pd.DataFrame, min_n: int) -> tuple[np.ndarray, np.ndarray
     return small_n, small_ref, many, pigeon
 
 
-def _test_log(tests: pd.DataFrame, within: list[str], masks: tuple, by_sizes: dict, min_n: int) -> pd.DataFrame:
+def _test_log(tests: pd.DataFrame, stratify: list[str], masks: tuple, by_sizes: dict, min_n: int) -> pd.DataFrame:
     small_n, small_ref, many, pigeon = masks
-    prefix = _group_names(tests, within) + GROUP_SEPARATOR if within else pd.Series("", index=tests.index)
+    prefix = _group_names(tests, stratify) + GROUP_SEPARATOR if stratify else pd.Series("", index=tests.index)
     note = f"{_note(min_n)} i gruppen: testet visas inte"
     parts = [
         make_log("test", tests.loc[small_n, "item"], prefix[small_n] + tests.loc[small_n, "group"].astype("string"),
@@ -343,8 +341,9 @@ def suppress_tests(
     tests: pd.DataFrame,
     *,
     group_sizes: Mapping[str, int] | pd.DataFrame | None = None,
-    within: str | Sequence[str] | None = None,
+    stratify: str | Sequence[str] | None = None,
     min_n: int = 5,
+    within: str | Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress the tests that involve a group with fewer than ``min_n`` answers.
 
@@ -361,16 +360,18 @@ def suppress_tests(
     ----------
     tests
         A tests table (:data:`samverkan.vocabulary.TEST_COLUMNS`, after any
-        ``within`` columns; extra columns are kept).
+        ``stratify`` columns; extra columns are kept).
     group_sizes
         Sizes of the groups of the many-group tests: a mapping group → n (for every
         item), or a DataFrame with ``group`` and ``n`` and optionally ``item`` and
-        ``within`` columns to match on, e.g.
+        ``stratify`` columns to match on, e.g.
         ``sv.score(answers, by="region").rename(columns={"region": "group"})``. A
         listed group without a size raises ``ValueError``.
-    within
-        The ``within`` columns of the tests (for the log and for matching
+    stratify
+        The ``stratify`` columns of the tests (for the log and for matching
         ``group_sizes``); default every non-numeric column that is not a test column.
+    within
+        Deprecated name of ``stratify`` (``FutureWarning``).
     min_n
         Smallest published group.
 
@@ -383,17 +384,17 @@ def suppress_tests(
         ``suppression_note``.
     log : pandas.DataFrame
         ``table, item, group, n, min_n, reason``: one row per small group, item and n
-        (the tests of one comparison share a row; ``group`` prefixed by the ``within`` values; ``table`` is ``"test"``).
+        (the tests of one comparison share a row; ``group`` prefixed by the ``stratify`` values; ``table`` is ``"test"``).
     """
     min_n = check_min_n(min_n)
     check_columns(tests, ["item", "group", "reference", "n", "n_reference", *TEST_STATISTICS], "tests")
-    within = _within_columns(tests, within)
+    stratify = _stratify_columns(tests, stratify_argument(stratify, within, "suppress_tests") or None)
     table = tests.copy().astype({"n": "Int64", "n_reference": "Int64"})
     masks = _test_masks(table, min_n)
     small_n, small_ref, many, pigeon = masks
-    by_sizes = _many_group_small(table, np.flatnonzero(many), group_sizes, within, min_n)
+    by_sizes = _many_group_small(table, np.flatnonzero(many), group_sizes, stratify, min_n)
     small = small_n | small_ref | pigeon | np.isin(np.arange(len(table)), list(by_sizes))
-    log = _test_log(table, within, masks, by_sizes, min_n)
+    log = _test_log(table, stratify, masks, by_sizes, min_n)
     table.loc[small, TEST_STATISTICS] = np.nan
     table.loc[small_n, "n"] = pd.NA
     table.loc[small_ref, "n_reference"] = pd.NA
@@ -420,7 +421,7 @@ def drop_small_groups(
     answers
         Tidy answers (:func:`samverkan.load`).
     by
-        The column(s) the test compares by, plus its ``within`` columns, e.g.
+        The column(s) the test compares by, plus its ``stratify`` columns, e.g.
         ``["strukturerad", "unit"]``.
     items
         Item ids whose small groups are removed (default every item); the answers to
@@ -511,12 +512,13 @@ def _complement_rows(sizes: np.ndarray, suppressed: np.ndarray, min_n: int) -> n
 
 def suppress_complement(
     table: pd.DataFrame, *, group: str, total: str = "Alla", sizes: pd.Series | None = None,
-    within: str | Sequence[str] = "item", min_n: int = 5,
+    stratify: str | Sequence[str] | None = None, min_n: int = 5, within: str | Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Secondary suppression: hide more groups where a total would reveal a suppressed group.
 
     When a table shows a total row (``group == total``) beside its groups, a single
-    suppressed group is the total minus the others. Within each ``within`` block,
+    suppressed group is the total minus the others. Within each ``stratify`` block (default ``"item"``;
+    ``within`` is its deprecated name),
     the smallest shown groups are hidden too until the hidden groups together hold at
     least ``min_n`` answers. Run it on the output of :func:`suppress_scores` (or any
     table with ``suppressed``); pass ``sizes`` (the true group sizes, aligned with
@@ -531,21 +533,21 @@ def suppress_complement(
         ``table, item, group, n, min_n, reason`` for the further rows.
     """
     min_n = check_min_n(min_n)
-    within = as_list(within)
-    check_columns(table, [group, *within, "suppressed"], "table")
+    blocks = stratify_argument(stratify, within, "suppress_complement") or ["item"]
+    check_columns(table, [group, *blocks, "suppressed"], "table")
     result = table.copy()
     true_sizes = (sizes if sizes is not None else result["n"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     extra = np.zeros(len(result), dtype=bool)
-    for _, block in result.groupby(within, observed=True, sort=False):
+    for _, block in result.groupby(blocks, observed=True, sort=False):
         rows = result.index.get_indexer(block.index)
         parts = rows[(result[group].iloc[rows] != total).to_numpy()]
         hidden = result["suppressed"].to_numpy(dtype=bool)[parts]
         extra[parts[_complement_rows(true_sizes[parts], hidden, min_n)]] = True
     note = "undertryckt för att skydda en mindre grupp"
-    numeric = [c for c in result.columns if c not in {group, *within, *MARK_COLUMNS}
+    numeric = [c for c in result.columns if c not in {group, *blocks, *MARK_COLUMNS}
                and pd.api.types.is_numeric_dtype(result[c]) and not pd.api.types.is_bool_dtype(result[c])]
     for column in numeric:
         result.loc[extra, column] = pd.NA if str(result[column].dtype) == "Int64" else np.nan
-    log = make_log("sekundär", result.loc[extra, within[0]] if within else "", result.loc[extra, group].astype("string"),
+    log = make_log("sekundär", result.loc[extra, blocks[0]] if blocks else "", result.loc[extra, group].astype("string"),
                    pd.array([pd.NA] * int(extra.sum()), dtype="Int64"), min_n, note)
     return _mark(result, extra, note), log

@@ -95,8 +95,10 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     for column in columns:
         parts = [f[column] if column in f else pd.Series(pd.NA, index=f.index, dtype="object") for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) or p.isna().all() for p in parts):
-            cats = [p.astype("string").astype("category") if not isinstance(p.dtype, pd.CategoricalDtype) else p
-                    for p in parts]
+            kinds = [p.cat.categories.dtype for p in parts if isinstance(p.dtype, pd.CategoricalDtype)]
+            empty = pd.Index([], dtype=kinds[0]) if kinds else pd.Index([], dtype="string")
+            cats = [p if isinstance(p.dtype, pd.CategoricalDtype) else
+                    pd.Series(pd.Categorical([None] * len(p), categories=empty)) for p in parts]
             fixed = column not in DATA_DERIVED
             result[column] = pd.Series(union_categoricals(cats, sort_categories=not fixed, ignore_order=True))
         else:

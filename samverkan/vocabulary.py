@@ -8,6 +8,7 @@ allowed values.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +24,22 @@ ALTERNATIVES = ("two-sided", "less", "greater")
 ADJUST_METHODS = ("holm", "bonferroni", "fdr_bh")
 #: Ways a test's p-value may be computed.
 METHODS = ("auto", "asymptotic", "exact")
+#: What a row of a tests table is: the one ``primary`` test of a question and comparison (the
+#: only rows a correction family holds), its descriptive ``companion`` (the share of high values
+#: beside a rank test, with its own interval), a ``post_hoc`` pairwise comparison after an
+#: omnibus test, an item ``not_testable`` in these data (no variation), or ``no_test`` (one group).
+ROLES = ("primary", "companion", "post_hoc", "not_testable", "no_test")
+#: Who the resampling unit (cluster) of a comparison is: ``"respondent"`` (a respondent's rows
+#: move together), ``"unit"`` (a municipality's or Mysam group's respondents move together) or
+#: ``"auto"`` (``"unit"`` for comparisons between regions that hold several units, else respondent).
+CLUSTERS = ("auto", "respondent", "unit")
+#: The planned test families of a report and the correction each gets: confirmatory questions
+#: (structured vs not, change since the baseline) by Holm, exploratory ones (regions,
+#: municipalities, paired items, managers vs staff) by Benjamini–Hochberg.
+FAMILY_METHODS = {"confirmatory": "holm", "exploratory": "fdr_bh"}
+#: Swedish names of the families and corrections, for report text.
+FAMILY_SWEDISH = {"confirmatory": "bekräftande", "exploratory": "utforskande"}
+ADJUST_SWEDISH = {"holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg"}
 
 #: Columns of a scores table, after the ``item`` and grouping columns.
 SCORE_COLUMNS = [
@@ -32,12 +49,12 @@ SCORE_COLUMNS = [
 DISTRIBUTION_COLUMNS = ["value", "label", "missing_reason", "count", "percent"]
 #: Columns of a tests table, after any stratifying columns: the same for every test.
 TEST_COLUMNS = [
-    "item", "comparison", "group", "reference", "n", "n_reference", "test", "statistic", "df", "pvalue",
+    "item", "comparison", "group", "reference", "n", "n_reference", "test", "role", "statistic", "df", "pvalue",
     "pvalue_adjusted", "effect_size", "effect_size_name", "ci_low", "ci_high", "note",
 ]
 #: dtypes of :data:`TEST_COLUMNS`.
-TEST_DTYPES = {**{c: "string" for c in ["item", "comparison", "group", "reference", "test", "effect_size_name",
-                                         "note"]},
+TEST_DTYPES = {**{c: "string" for c in ["item", "comparison", "group", "reference", "test", "role",
+                                         "effect_size_name", "note"]},
                **{c: "float64" for c in ["statistic", "df", "pvalue", "pvalue_adjusted", "effect_size", "ci_low",
                                          "ci_high"]},
                "n": "Int64", "n_reference": "Int64"}
@@ -49,7 +66,7 @@ SWEDISH = {
     "mean": "Medelvärde (steg)", "median": "Median (steg)", "share_high": "Andel höga värden",
     "share_high_ci_low": "95 % KI, nedre", "share_high_ci_high": "95 % KI, övre",
     "comparison": "Jämförelse", "group": "Grupp", "reference": "Jämförs med", "n_reference": "Antal svar (jämförelse)",
-    "test": "Test", "statistic": "Teststorhet", "df": "Frihetsgrader", "pvalue": "p-värde",
+    "test": "Test", "role": "Roll", "family": "Testfamilj", "section": "Avsnitt", "statistic": "Teststorhet", "df": "Frihetsgrader", "pvalue": "p-värde",
     "pvalue_adjusted": "Justerat p-värde", "effect_size": "Effektstorlek", "effect_size_name": "Effektmått",
     "ci_low": "KI nedre", "ci_high": "KI övre", "note": "Anmärkning", "label": "Svar", "count": "Antal",
     "percent": "Procent", "missing_reason": "Saknas därför att", "value": "Steg", "suppressed": "Undertryckt",
@@ -57,6 +74,12 @@ SWEDISH = {
     "mdd_up": "Minsta påvisbara ökning", "mdd_down": "Minsta påvisbara minskning", "n_repeat": "Antal vid upprepning",
     "n_for_mdd_10": "Antal som behövs för +10 procentenheter", "respondents": "Respondenter",
     "unit_rows": "Respondent–enhet-rader", "units": "Enheter",
+    "icc": "ICC", "n_clusters": "Antal kluster", "deff": "Designeffekt", "cluster": "Kluster",
+    "alpha": "Cronbachs alfa", "alpha_ci_low": "Alfa, KI nedre", "alpha_ci_high": "Alfa, KI övre",
+    "omega": "McDonalds omega", "k": "Antal frågor", "item_rest": "Korrelation fråga–övriga",
+    "alpha_if_dropped": "Alfa utan frågan", "index": "Samverkansindex (0–100)", "index_ci_low": "Index, KI nedre",
+    "index_ci_high": "Index, KI övre", "reported": "Redovisas", "reliability": "Reliabilitet",
+    "tests": "Antal test", "holding": "Håller", "method": "Metod",
 }
 #: Swedish headers of the cross-förbund overview's tables (the result headers plus its own).
 OVERVIEW_SWEDISH = {
@@ -98,3 +121,18 @@ def check_min_n(min_n: object) -> int:
     if isinstance(min_n, (bool, np.bool_)) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
         raise ValueError(f"min_n={min_n!r} must be a whole number of at least 1 (the default is 5)")
     return int(min_n)
+
+
+def stratify_argument(stratify, within, function: str) -> list[str]:
+    """The ``stratify`` columns as a list, accepting the deprecated ``within=`` for one release.
+
+    ``within=`` meant "stratify by" here but names a repeated-measures factor in pingouin;
+    it still works, with a ``FutureWarning``. Giving both raises ``ValueError``.
+    """
+    if within is not None:
+        if stratify is not None:
+            raise ValueError(f"{function}(): give stratify= only; within= is its deprecated old name")
+        warnings.warn(f"{function}(within=...) is deprecated and will be removed in the next release; "
+                      "use stratify=... (the same columns)", FutureWarning, stacklevel=3)
+        stratify = within
+    return as_list(stratify)

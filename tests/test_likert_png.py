@@ -141,7 +141,7 @@ def test_missing_text_is_right_of_the_plot_on_its_row(table, layout):
 def test_group_labels_are_the_group_label_strings_right_of_nothing(table, layout):
     expected = [plots.group_label(g, n, s, 5) for g, n, s in table[["group", "n", "suppressed"]].to_numpy()]
     shown = sorted((t for t in layout.texts if t.anchor == "rm"), key=lambda t: t.y)
-    assert [t.text for t in shown] == expected == ["Dalgången (n = 45)", "Fjällbyarna (n < 5)", "Sjölandet (n = 30)"]
+    assert [t.text for t in shown] == expected == ["Dalgången (n = 36)", "Fjällbyarna (n < 5)", "Sjölandet (n = 30)"]
     assert all(ink_box(t)[2] < layout.plot[0] for t in shown)
     assert np.diff([t.y for t in shown]) == pytest.approx([0.55 * 110] * 2)
 

@@ -90,12 +90,16 @@ def test_mann_whitney_exact_without_ties_is_wilcox_exact(alternative):
     assert_allclose(p, out(f"mwu_exact_no_ties_{alternative.replace('-', '_')}")["p_value"], rtol=1e-9)
 
 
-def test_rank_biserial_and_ci():
+def test_rank_biserial_is_effectsize_and_its_interval_newcombes_score_interval():
     got = row(sv.compare(two_groups(), by="grupp", reference="Myndighet", method="asymptotic"), "mann-whitney")
-    expected = out("rank_biserial_independent")
     assert got["effect_size_name"] == "rank-biserial"
+    assert_allclose(got["effect_size"], out("rank_biserial_independent")["value"], rtol=1e-12)
+    expected = out("rank_biserial_newcombe5_two_groups")
     assert_allclose([got["effect_size"], got["ci_low"], got["ci_high"]],
-                    [expected["value"], expected["ci_low"], expected["ci_high"]], rtol=1e-9)
+                    [expected["r"], expected["ci_low"], expected["ci_high"]], rtol=1e-9)
+    # The null-SE Fisher-z interval effectsize prints is narrower at r ≈ 0.5 (and collapses at r = 1).
+    fisher_z = out("rank_biserial_independent")
+    assert got["ci_low"] < fisher_z["ci_low"] and got["ci_high"] > fisher_z["ci_high"]
 
 
 def test_small_groups_get_the_exact_test_automatically():
@@ -195,11 +199,12 @@ def test_wilcoxon_signed_rank(alternative):
     assert_allclose([got["statistic"], got["pvalue"]], [expected["statistic"], expected["p_value"]], rtol=1e-9)
 
 
-def test_matched_pairs_rank_biserial_over_nonzero_differences():
+def test_matched_pairs_rank_biserial_over_nonzero_differences_with_a_bca_interval():
     got = row(sv.compare_items(paired(), "lyssnar", "vet_tillfora"), "wilcoxon")
-    expected = out("rank_biserial_paired_on_differences")
-    assert_allclose([got["effect_size"], got["ci_low"], got["ci_high"]],
-                    [expected["value"], expected["ci_low"], expected["ci_high"]], rtol=1e-9)
+    assert_allclose(got["effect_size"], out("rank_biserial_paired_on_differences")["value"], rtol=1e-12)
+    boot = out("paired_rank_biserial_bca_boot")  # R's boot.ci(type = "bca"), 20 000 resamples: Monte Carlo
+    assert_allclose(boot["t0"], got["effect_size"], rtol=1e-12)
+    assert_allclose([got["ci_low"], got["ci_high"]], boot["bca"], atol=0.03)
 
 
 def test_mcnemar_exact_with_few_discordant_pairs():
@@ -256,7 +261,10 @@ def test_wilson_interval_in_score():
 @pytest.mark.parametrize("case", ["n_50_70", "n_30_45", "n_60_90"])
 def test_sample_size_is_power_prop_test(case):
     expected = out(f"power_prop_{case}_tol1e-10")
-    assert_allclose(sv.sample_size(expected["p1"], expected["p2"], power=0.8, alpha=0.05), expected["n"], rtol=1e-8)
+    assert_allclose(planning.required_n(expected["p1"], expected["p2"], power=0.8, alpha=0.05), expected["n"],
+                    rtol=1e-8)
+    assert sv.sample_size(expected["p1"], expected["p2"]) == int(np.ceil(expected["n"]))  # whole people
+    assert sv.sample_size(expected["p1"], expected["p2"], deff=2) == int(np.ceil(2 * expected["n"]))
 
 
 @pytest.mark.parametrize("case", ["mdd_50_n22", "mdd_30_n120"])
@@ -266,11 +274,22 @@ def test_detectable_share_is_power_prop_test(case):
     assert_allclose(got, expected["p2"], rtol=1e-8)
 
 
-def test_min_detectable_difference_table():
+def test_min_detectable_difference_table_in_percentage_points():
     expected = out("power_prop_mdd_30_n120_tol1e-10")
     scores = pd.DataFrame({"item": ["lyssnar"], "n": [120], "share_high": [expected["p1"]]})
     got = sv.min_detectable_difference(scores).iloc[0]
-    assert_allclose(got["mdd_up"], expected["p2"] - expected["p1"], rtol=1e-8)
+    assert_allclose(got["mdd_up_pp"], 100 * (expected["p2"] - expected["p1"]), rtol=1e-8)
+    assert got["n_repeat"] == 120 and got["alpha"] == 0.05 and got["deff"] == 1
+
+
+def test_min_detectable_difference_at_the_reports_alpha_and_a_design_effect():
+    expected = out("power_prop_planning_deff")  # power.prop.test(n = 600 / 1.5, sig.level = 0.05 / 18)
+    scores = pd.DataFrame({"item": ["lyssnar"], "n": [600], "share_high": [expected["p1"]]})
+    got = sv.min_detectable_difference(scores, alpha=sv.planning_alpha(0.05, 18), deff=1.5).iloc[0]
+    assert_allclose(got["alpha"], expected["sig_level"], rtol=1e-15)
+    assert_allclose(got["mdd_up_pp"], 100 * (expected["p2"] - expected["p1"]), rtol=1e-7)
+    plain = sv.min_detectable_difference(scores).iloc[0]
+    assert got["mdd_up_pp"] > plain["mdd_up_pp"] and got["n_for_mdd_10"] > plain["n_for_mdd_10"]
 
 
 def test_ordinal_model_is_polr():

@@ -75,29 +75,32 @@ def test_tabell_4_statistic_is_r_chisq_test_of_the_printed_table(staff):
     assert_allclose(row["effect_size"], R["cases"]["tabell4_cramers_v"]["output"]["value"], rtol=1e-12)
 
 
-def test_tabell_4_p_is_corrected_for_respondents_with_several_municipalities(staff):
+def test_tabell_4_at_unit_level_keeps_each_respondents_rows_together(staff):
     row = sv.compare(staff, items="strukturerad", by="region", level="unit", method="asymptotic").iloc[0]
-    rows_per_respondent = staff[staff["item"] == "strukturerad"].groupby("respondent_id", observed=True).size()
-    deff = (rows_per_respondent**2).sum() / rows_per_respondent.sum()
-    assert deff > 1
     expected = R["cases"]["tabell4_chisq"]["output"]
-    assert_allclose(row["pvalue"], stats.chi2.sf(expected["statistic"] / deff, 3), rtol=1e-12)
+    # 99 staff answer for several municipalities, which share respondents and so cannot be
+    # permuted apart: the respondent is the cluster (Rao–Scott; checked against R's
+    # svychisq in test_significance_inference.py) and the copies no longer pass for evidence.
+    assert row["test"] == "chi2-share-high-rao-scott"
+    assert_allclose(row["statistic"], expected["statistic"], rtol=1e-12)
     assert row["pvalue"] > expected["p_value"]
-    assert "deff" in row["note"]
+    assert "761 rader från 659 respondenter" in row["note"] and "Rao–Scott" in row["note"]
 
 
 def test_unit_level_with_every_respondent_doubled_equals_respondent_level(staff):
-    one_unit = staff.drop_duplicates(subset=["respondent_id", "item", "value", "missing_reason"])
-    one_unit = one_unit.assign(unit="A")
+    one_unit = staff.drop_duplicates(subset=["respondent_id", "item"]).assign(unit="A")
+    codes = pd.factorize(one_unit["respondent_id"])[0]
+    one_unit = one_unit.assign(grupp=np.where(codes % 3 == 0, "x", "y"))  # no real difference: moderate p-values
     doubled = sv.concat([one_unit, one_unit.assign(unit="B")])
-    at_unit = sv.compare(doubled, by="strukturerad", items=["synsatt", "lyssnar"], level="unit", method="asymptotic")
-    at_respondent = sv.compare(one_unit, by="strukturerad", items=["synsatt", "lyssnar"], method="asymptotic")
-    shares = at_unit["test"].str.contains("share").to_numpy()
-    # chi-square: X² doubles exactly with the copies and deff = 2 undoes it.
-    assert_allclose(at_unit.loc[shares, "pvalue"], at_respondent.loc[shares, "pvalue"], rtol=1e-9)
-    # Mann–Whitney: the (N + 1) term and the continuity correction do not scale with the
-    # copies, so the correction is right to first order only.
-    assert_allclose(at_unit.loc[~shares, "pvalue"], at_respondent.loc[~shares, "pvalue"], rtol=0.05)
+    items = ["synsatt", "lyssnar", "arbetssatt", "rutiner_aktorer"]
+    at_unit = sv.compare(doubled, by="grupp", items=items, level="unit", method="asymptotic")
+    at_respondent = sv.compare(one_unit, by="grupp", items=items, method="asymptotic")
+    assert set(at_unit["test"]) == {"mann-whitney-design", "chi2-share-high-rao-scott"}
+    # Each respondent's two copies are one cluster: the design-based tests give what the
+    # respondent-level tests give (t and F references instead of normal and chi-square).
+    assert_allclose(at_unit["pvalue"], at_respondent["pvalue"], rtol=0.03)
+    assert_allclose(at_unit["effect_size"], at_respondent["effect_size"], rtol=1e-12)
+    assert_allclose(at_unit["ci_low"], at_respondent["ci_low"], atol=1e-3)
     assert (at_unit["n"] == 2 * at_respondent["n"]).all()
 
 
@@ -117,7 +120,7 @@ def test_structured_staff_answer_higher_and_it_holds_after_correction(staff):
 
 
 def test_structured_vs_not_per_municipality_bilaga_2(staff):
-    tests = sv.compare(staff, by="strukturerad", items="synsatt", within="unit", level="unit")
+    tests = sv.compare(staff, by="strukturerad", items="synsatt", stratify="unit")
     assert sorted(tests["unit"].unique()) == sorted(u for units in _regions_of(staff) for u in units)
     ranks = tests[tests["test"].str.startswith("mann-whitney")]
     assert (ranks["effect_size"] > 0).all()  # the synthetic sample is calibrated that way in every municipality
@@ -127,15 +130,22 @@ def _regions_of(staff):
     return [sorted(staff.loc[staff["region"] == r, "unit"].astype(str).unique()) for r in staff["region"].cat.categories]
 
 
-def test_regions_of_managers_are_small_and_get_exact_or_permutation_tests(managers):
-    tests = sv.compare(managers, by="region", items=["lyssnar", "forebyggande"], level="unit")
-    sizes = managers[managers["item"] == "lyssnar"].groupby("region", observed=True).size()
-    assert sizes.min() < 10
-    assert set(tests["test"]) <= {"kruskal-wallis-permutation", "fisher-exact-share-high",
-                                  "chi2-share-high-permutation"}
-    assert tests["pvalue"].between(0, 1).all()
-    again = sv.compare(managers, by="region", items=["lyssnar", "forebyggande"], level="unit")
-    assert_frame_equal(tests, again)  # seeded: identical
+def test_regions_of_managers_are_compared_by_permuting_whole_mysam_groups(managers):
+    tests = sv.compare(managers, by="region", items=["lyssnar", "forebyggande"])
+    sizes = managers[managers["item"] == "lyssnar"].groupby("region", observed=True)["respondent_id"].nunique()
+    groups = managers.groupby("region", observed=True)["unit"].nunique()
+    assert sizes.min() < 10 and groups.max() >= 2
+    assert set(tests["test"]) == {"kruskal-wallis-unit-permutation", "chi2-share-high-unit-permutation"}
+    # every assignment of the 8 Mysam groups to regions of 1, 2, 3 and 2 groups
+    assert tests["note"].str.contains("8 enheter (1\u00a0680 fördelningar, alla)", regex=False).all()
+    assert tests["pvalue"].between(1 / 1680, 1).all()
+    # the same comparison with the managers as clusters (permuting whole respondents)
+    by_respondent = sv.compare(managers, by="region", items=["lyssnar", "forebyggande"], level="unit",
+                               cluster="respondent")
+    assert set(by_respondent["test"]) == {"kruskal-wallis-respondent-permutation",
+                                          "chi2-share-high-respondent-permutation"}
+    assert_frame_equal(by_respondent, sv.compare(managers, by="region", items=["lyssnar", "forebyggande"],
+                                                 level="unit", cluster="respondent"))  # seeded: identical
 
 
 def test_paired_items_myndigheter_above_aktorer(staff):
@@ -161,9 +171,11 @@ def test_change_between_waves_and_planning_the_repeat(staff, staff_2019):
     assert set(change["group"]) == {"2019"} and set(change["reference"]) == {"2016"}
     shares = change[change["test"].str.contains("share")].set_index("item")["effect_size"]
     assert shares["lyssnar"] > 0 > shares["brukare_tillvara"]  # the repeat wave is calibrated so
-    plan = sv.min_detectable_difference(sv.score(staff, items=["lyssnar"], level="respondent"))
-    assert 0.03 < plan.iloc[0]["mdd_up"] < 0.10
+    plan = sv.min_detectable_difference(sv.score(staff, items=["lyssnar"]))
+    assert 3 < plan.iloc[0]["mdd_up_pp"] < 10
     assert plan.iloc[0]["n_for_mdd_10"] < plan.iloc[0]["n"]
+    strict = sv.min_detectable_difference(sv.score(staff, items=["lyssnar"]), alpha=sv.planning_alpha(0.05, 18))
+    assert strict.iloc[0]["mdd_up_pp"] > plan.iloc[0]["mdd_up_pp"]
 
 
 def test_ordinal_model_structured_controlling_for_verksamhet_and_region(staff):
@@ -176,9 +188,9 @@ def test_ordinal_model_structured_controlling_for_verksamhet_and_region(staff):
 # ------------------------------------------------------------------ scores and distributions
 
 
-def test_score_levels_count_respondents_once(staff):
-    unit = sv.score(staff, items="strukturerad").iloc[0]
-    respondent = sv.score(staff, items="strukturerad", level="respondent").iloc[0]
+def test_score_levels_count_respondents_once_by_default(staff):
+    unit = sv.score(staff, items="strukturerad", level="unit").iloc[0]
+    respondent = sv.score(staff, items="strukturerad").iloc[0]
     assert (unit["n"], unit["n_high"]) == (761, 282)
     assert (respondent["n"], respondent["n_high"]) == (659, 232)
 
@@ -190,7 +202,7 @@ def test_distribution_keeps_zero_levels_and_counts_missing_apart(staff):
         assert labels == ["aldrig", "sällan", "ibland", "ofta", "för det mesta", "alltid"]
         assert_allclose(group["percent"].sum(), 100)
         assert group.loc[group["value"].isna(), "percent"].isna().all()
-    counts = staff[staff["item"] == "lyssnar"].groupby("region", observed=True).size()
+    counts = staff[staff["item"] == "lyssnar"].groupby("region", observed=True)["respondent_id"].nunique()
     assert_allclose(table.groupby("region", observed=True)["count"].sum().sort_index(), counts.sort_index())
 
 
@@ -218,7 +230,7 @@ def test_no_function_mutates_its_input(staff, managers):
         (lambda a: sv.compare(a, by="strukturerad", alternative="bigger"), "alternative='bigger'.*two-sided"),
         (lambda a: sv.compare(a, by="strukturerad", level="person"), "level='person'.*respondent"),
         (lambda a: sv.compare(a, by="strukturerad", method="bootstrap"), "method='bootstrap'.*asymptotic"),
-        (lambda a: sv.compare(a, by="kön"), r"by/within=\['kön'\]"),
+        (lambda a: sv.compare(a, by="kön"), r"by/stratify=\['kön'\]"),
         (lambda a: sv.compare(a, by="strukturerad", items="lyssna"), "items=\\['lyssna'\\]"),
         (lambda a: sv.compare(a, by="strukturerad", reference="kanske"), "reference='kanske'"),
         (lambda a: sv.score(a, confidence_level=95), "confidence_level=95"),

@@ -213,11 +213,39 @@ def test_suppress_tests_with_group_sizes():
         suppress.suppress_tests(tests, group_sizes=[3, 4])
 
 
-def test_suppress_tests_within_columns_prefix_the_log(fjallmarken):
-    tests = sv.compare(fjallmarken, by="strukturerad", items="lyssnar", within="region")
+def test_suppress_tests_stratify_columns_prefix_the_log(fjallmarken):
+    tests = sv.compare(fjallmarken, by="strukturerad", items="lyssnar", stratify="region")
     table, log = suppress.suppress_tests(tests)
     assert table.loc[table["region"] == "Fjällbyarna", "suppressed"].all()
     assert log["group"].tolist() == ["Fjällbyarna / nej"]
+    explicit, _ = suppress.suppress_tests(tests, stratify="region")
+    assert_frame_equal(explicit, table)
+
+
+def test_within_is_a_deprecated_alias_of_stratify_for_one_release(fjallmarken):
+    new = sv.compare(fjallmarken, by="strukturerad", items="lyssnar", stratify="region")
+    with pytest.warns(FutureWarning, match=r"compare\(within=...\) is deprecated.*stratify="):
+        old = sv.compare(fjallmarken, by="strukturerad", items="lyssnar", within="region")
+    assert_frame_equal(old, new)
+    with pytest.warns(FutureWarning, match="suppress_tests"):
+        assert_frame_equal(suppress.suppress_tests(new, within="region")[0], suppress.suppress_tests(new)[0])
+    with pytest.raises(ValueError, match="give stratify= only"):
+        sv.compare(fjallmarken, by="strukturerad", items="lyssnar", stratify="region", within="region")
+    spec = yaml.safe_load((ROOT / "data/sample/specs/fjallmarken.yaml").read_text(encoding="utf-8"))
+    managers = sv.load(sv.sample_path("fjallmarken", "2019", "chefsgrupp"), survey="chefsgrupp",
+                       regions=spec["regions"] | spec.get("mysam_groups", {}))
+    baseline, repeat = fjallmarken.assign(wave="2019"), fjallmarken.assign(wave="2022")
+    for name, call in [
+        ("compare_items", lambda **k: sv.compare_items(fjallmarken, "lyssnar", "vet_tillfora", **k)),
+        ("compare_surveys", lambda **k: sv.compare_surveys(fjallmarken, managers, items="lyssnar", **k)),
+        ("compare_waves", lambda **k: sv.compare_waves(baseline, repeat, items="lyssnar", **k)),
+        ("suppress_complement", lambda **k: suppress.suppress_complement(
+            suppress.suppress_scores(sv.score(fjallmarken, by="region", items="lyssnar"))[0], group="region", **k)),
+    ]:
+        with pytest.warns(FutureWarning, match=name):
+            old = call(within="region" if name != "suppress_complement" else "item")
+        new = call(stratify="region" if name != "suppress_complement" else "item")
+        assert_frame_equal(old[0] if isinstance(old, tuple) else old, new[0] if isinstance(new, tuple) else new)
 
 
 def test_drop_small_groups_keeps_small_groups_out_of_tests(fjallmarken):

@@ -94,18 +94,20 @@ def skipped_tests(staff: pd.DataFrame, managers: pd.DataFrame, *, p_adjust: str 
     inte statistiskt säkerställts". These are those tests, in this order:
 
     1. Tabell 4 — structured collaboration by region, on the unit rows the table
-       counts (``level="unit"``, p corrected for respondents with several
-       municipalities);
+       counts (``level="unit"``; each respondent's rows are one cluster, the p-value
+       Rao–Scott corrected: the municipalities that share respondents cannot be told
+       apart at this level);
     2. structured vs not on every staff indicator item (respondent level);
     3. regions on ``brukare_tillvara`` (Diagram 19);
     4. ``lyssnar`` vs ``vet_tillfora``, and myndigheter vs aktörer for ``rutiner`` and
        ``strukturer``, paired within the same respondents;
     5. the managers' regions on ``lyssnar`` and ``vet_tillfora`` (Diagrams 4 and 6;
-       small groups, so permutation and exact tests);
+       small groups, tested by permuting whole Mysam groups between the regions);
     6. managers vs staff on ``lyssnar``, ``vet_tillfora`` and ``brukare_tillvara``.
 
-    Staff tests use :func:`analysis_population`. Every p-value of the table is one
-    family for :func:`samverkan.adjust`.
+    Staff tests use :func:`analysis_population`. The primary test of every question
+    and comparison is one family for :func:`samverkan.adjust`; the share-of-high-values
+    companions are descriptive (no adjusted p-value).
 
     Parameters
     ----------
@@ -132,7 +134,7 @@ def skipped_tests(staff: pd.DataFrame, managers: pd.DataFrame, *, p_adjust: str 
     >>> tests = skipped_tests(staff, managers)
     >>> row = tests.iloc[0]
     >>> row["item"], row["test"], int(row["df"]), int(row["n"])
-    ('strukturerad', 'chi2-share-high', 3, 761)
+    ('strukturerad', 'chi2-share-high-rao-scott', 3, 761)
     >>> round(float(row["statistic"]), 4)  # R: chisq.test(tab4, correct = FALSE)
     6.2743
     """

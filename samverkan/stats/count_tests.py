@@ -13,14 +13,11 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from .exact import exact_table_count, fisher_freeman_halton_2xg, mann_whitney_exact_pvalue, midranks
+from .intervals import rank_biserial_interval
 
 SMALL_N = 10
 MAX_EXACT_TABLES = 2_000_000
 N_PERMUTATIONS = 9999
-
-
-def _z(confidence_level: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence_level / 2))
 
 
 def normal_pvalues(diff: np.ndarray, sd: np.ndarray, alternative: str, continuity: bool = True) -> np.ndarray:
@@ -37,21 +34,15 @@ def normal_pvalues(diff: np.ndarray, sd: np.ndarray, alternative: str, continuit
     return np.where(sd > 0, p, np.nan)
 
 
-def fisher_z_interval(r: np.ndarray, se: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
-    """``tanh(atanh(r) ± z·se)``: the CI of a correlation-type effect size."""
-    centre = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    z = _z(confidence_level)
-    return np.tanh(centre - z * se), np.tanh(centre + z * se)
-
-
-def mann_whitney(c1, c2, deff, *, alternative, confidence_level, method) -> dict[str, np.ndarray]:
-    """Mann–Whitney U of group (``c1``) against reference (``c2``), rows = families.
+def mann_whitney(c1, c2, *, alternative, confidence_level, method) -> dict[str, np.ndarray]:
+    """Mann–Whitney U of group (``c1``) against reference (``c2``), rows = families of independent respondents.
 
     Normal approximation with tie correction and continuity correction (R's
-    ``wilcox.test(exact = FALSE)``), its variance multiplied by ``deff``; the exact
-    conditional p (R's ``coin::wilcox_test(distribution = "exact")``) for families with
-    a group under :data:`SMALL_N` (``method="auto"``) or all (``method="exact"``).
-    Rank-biserial ``r = 2U/(n1 n2) - 1`` with a Fisher-z CI (R's ``effectsize``).
+    ``wilcox.test(exact = FALSE)``); the exact conditional p (R's
+    ``coin::wilcox_test(distribution = "exact")``) for families with a group under
+    :data:`SMALL_N` (``method="auto"``) or all (``method="exact"``). Rank-biserial
+    ``r = 2U/(n1 n2) - 1`` with Newcombe's score interval
+    (:func:`samverkan.stats.intervals.rank_biserial_interval`).
     """
     n1, n2 = c1.sum(axis=1), c2.sum(axis=1)
     u = np.sum(c1 * (np.cumsum(c2, axis=1) - c2 + 0.5 * c2), axis=1)
@@ -59,24 +50,23 @@ def mann_whitney(c1, c2, deff, *, alternative, confidence_level, method) -> dict
     ties = c1 + c2
     with np.errstate(invalid="ignore", divide="ignore"):
         tie_term = np.sum(ties**3 - ties, axis=1) / (n * (n - 1))
-        sd = np.sqrt(np.maximum(n1 * n2 / 12 * ((n + 1) - tie_term), 0) * deff)
+        sd = np.sqrt(np.maximum(n1 * n2 / 12 * ((n + 1) - tie_term), 0))
         p = normal_pvalues(u - n1 * n2 / 2, sd, alternative)
         r = 2 * u / (n1 * n2) - 1
-        se = np.sqrt((n1 + n2 + 1) / (3 * n1 * n2) * deff)
     exact = (method == "exact") | ((method == "auto") & (np.minimum(n1, n2) < SMALL_N))
     for i in np.flatnonzero(exact):
         p[i] = mann_whitney_exact_pvalue(c1[i], c2[i], alternative)
-    low, high = fisher_z_interval(r, se, confidence_level)
+    low, high = rank_biserial_interval(r, n1, n2, confidence_level)
     test = np.where(exact, "mann-whitney-exact", "mann-whitney")
     return dict(test=test, statistic=u, df=np.full(len(u), np.nan), pvalue=p, effect_size=r,
                 effect_size_name=np.full(len(u), "rank-biserial"), ci_low=low, ci_high=high)
 
 
-def share_difference(h1, n1, h2, n2, deff, *, alternative, confidence_level, method) -> dict[str, np.ndarray]:
+def share_difference(h1, n1, h2, n2, *, alternative, confidence_level, method) -> dict[str, np.ndarray]:
     """Difference in share of high values, group minus reference, rows = families.
 
     Pearson chi-square of the 2 × 2 table (R's ``prop.test(correct = FALSE)``; the
-    one-sided p from the signed root), divided by ``deff``; Fisher's exact test where
+    one-sided p from the signed root); Fisher's exact test where
     an expected count is below 5 (``method="auto"``) or always (``"exact"``). Newcombe
     hybrid score CI of the difference (statsmodels ``method="newcomb"``).
     """
@@ -85,7 +75,7 @@ def share_difference(h1, n1, h2, n2, deff, *, alternative, confidence_level, met
     expected = np.stack([n1 * share, n1 * (1 - share), n2 * share, n2 * (1 - share)], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         chi2 = total * (h1 * (n2 - h2) - h2 * (n1 - h1)) ** 2 / (n1 * n2 * high * (total - high))
-        z = np.sign(h1 / n1 - h2 / n2) * np.sqrt(chi2 / deff)
+        z = np.sign(h1 / n1 - h2 / n2) * np.sqrt(chi2)
     p = normal_pvalues(z, np.ones_like(z), alternative, continuity=False)
     p = np.where(np.isfinite(chi2), p, np.nan)
     exact = (method == "exact") | ((method == "auto") & (expected.min(axis=1) < 5))
@@ -145,10 +135,10 @@ def _expand(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(steps + 1, counts).astype(float), np.repeat(groups, counts)
 
 
-def kruskal_wallis(cube, deff, *, method, seed) -> dict[str, np.ndarray]:
+def kruskal_wallis(cube, *, method, seed) -> dict[str, np.ndarray]:
     """Kruskal–Wallis H (tie-corrected, R's ``kruskal.test``) per family of a ``F × G × K`` cube.
 
-    Absent groups are all-zero rows. ``H / deff`` is referred to chi-square; a seeded
+    Absent groups are all-zero rows. ``H`` is referred to chi-square; a seeded
     permutation p where a group is under :data:`SMALL_N` (``"auto"``) or always
     (``"exact"``). ε² = H / (n - 1) (R's ``effectsize::rank_epsilon_squared``).
     """
@@ -163,7 +153,7 @@ def kruskal_wallis(cube, deff, *, method, seed) -> dict[str, np.ndarray]:
         h = 12 / (n * (n + 1)) * term - 3 * (n + 1)
         h = h / (1 - np.sum(totals**3 - totals, axis=1) / (n**3 - n))
     df = present.sum(axis=1) - 1.0
-    p = stats.chi2.sf(h / deff, df)
+    p = stats.chi2.sf(h, df)
     small = np.where(present, sizes, np.inf).min(axis=1) < SMALL_N
     permute = (method == "exact") | ((method == "auto") & small)
     for i in np.flatnonzero(permute):
@@ -185,10 +175,10 @@ def _exact_share_pvalue(high: np.ndarray, n: np.ndarray, seed: int) -> tuple[flo
     return _permutation_pvalue(flags, labels, _chi2_statistic, seed), "chi2-share-high-permutation"
 
 
-def share_chi2(high, sizes, deff, *, method, seed) -> dict[str, np.ndarray]:
+def share_chi2(high, sizes, *, method, seed) -> dict[str, np.ndarray]:
     """Chi-square of the ``2 × G`` table high / not high per family (``F × G`` arrays), with Cramér's V.
 
-    ``X² / deff`` is referred to chi-square (R's ``chisq.test(correct = FALSE)``); the
+    ``X²`` is referred to chi-square (R's ``chisq.test(correct = FALSE)``); the
     Fisher–Freeman–Halton exact p (R's ``fisher.test``), or a seeded permutation p for
     very large tables, where an expected count is below 5 (``"auto"``) or always
     (``"exact"``). V = sqrt(X² / n) (R's ``effectsize::cramers_v(adjust = FALSE)``).
@@ -202,7 +192,7 @@ def share_chi2(high, sizes, deff, *, method, seed) -> dict[str, np.ndarray]:
         chi2 = np.where(present, terms, 0).sum(axis=1)
         chi2 = np.where((share > 0) & (share < 1), chi2, np.nan)
     df = present.sum(axis=1) - 1.0
-    p = stats.chi2.sf(chi2 / deff, df)
+    p = stats.chi2.sf(chi2, df)
     smallest = np.where(present, np.minimum(expected, sizes - expected), np.inf).min(axis=1)
     exact = np.isfinite(chi2) & ((method == "exact") | ((method == "auto") & (smallest < 5)))
     test = np.where(exact, "", "chi2-share-high").astype(object)
@@ -213,15 +203,16 @@ def share_chi2(high, sizes, deff, *, method, seed) -> dict[str, np.ndarray]:
                 effect_size_name=np.full(len(chi2), "cramers-v"), ci_low=nan, ci_high=nan)
 
 
-def signed_rank(pairs: np.ndarray, *, alternative: str, confidence_level: float) -> dict[str, np.ndarray]:
+def signed_rank(pairs: np.ndarray, *, alternative: str) -> dict[str, np.ndarray]:
     """Wilcoxon signed-rank test per family from a ``F × K × K`` table of (a, b) step pairs.
 
     Zero differences are dropped and the tie-corrected normal approximation with
     continuity correction is used (R's ``wilcox.test(paired = TRUE, exact = FALSE)``);
     ``statistic`` is R's ``V``, the sum of the ranks of positive differences. Matched-pairs
-    rank-biserial ``(R+ - R-) / (nd (nd + 1) / 2)`` with a Fisher-z CI whose SE is
-    ``sqrt((2 nd³ + 3 nd² + nd) / 6) / (nd (nd + 1) / 2)`` over the ``nd`` non-zero
-    differences (R's ``effectsize::rank_biserial`` given the differences).
+    rank-biserial ``(R+ - R-) / (nd (nd + 1) / 2)`` (R's ``effectsize::rank_biserial``);
+    its interval is a bootstrap over respondents, computed by :func:`samverkan.compare_items`
+    (:func:`samverkan.stats.intervals.paired_rank_biserial_interval`), so ``ci_low`` and
+    ``ci_high`` are missing here.
     """
     steps = pairs.shape[1]
     diff = np.subtract.outer(np.arange(steps), np.arange(steps))
@@ -236,9 +227,8 @@ def signed_rank(pairs: np.ndarray, *, alternative: str, confidence_level: float)
         sd = np.sqrt(nd * (nd + 1) * (2 * nd + 1) / 24 - np.sum(ties**3 - ties, axis=1) / 48)
         p = normal_pvalues(v - total / 2, sd, alternative)
         r = (v - (total - v)) / total
-        se = np.sqrt((2 * nd**3 + 3 * nd**2 + nd) / 6) / total
-    low, high = fisher_z_interval(r, se, confidence_level)
     n = len(nd)
+    low = high = np.full(n, np.nan)
     return dict(test=np.full(n, "wilcoxon-signed-rank"), statistic=v, df=np.full(n, np.nan), pvalue=p,
                 effect_size=r, effect_size_name=np.full(n, "matched-pairs rank-biserial"), ci_low=low, ci_high=high,
                 zeros=pairs.sum(axis=(1, 2)) - nd)

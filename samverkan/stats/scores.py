@@ -1,9 +1,18 @@
 """Indicator scores and label distributions per item and group.
 
-Levels: ``level="unit"`` counts one answer per (respondent, unit) row — what the
-source report printed (761 staff rows); ``level="respondent"`` counts each respondent
-once per group, however many units the respondent answered for (659 staff). A
-respondent is identified by ``(forbund, wave, survey, respondent_id)``.
+Levels: ``level="respondent"`` (the default everywhere: here, in
+:func:`samverkan.compare` and in :func:`samverkan.suppress.drop_small_groups`) counts each
+respondent once per group, however many units the respondent answered for (659 staff
+in the baseline sample); ``level="unit"`` counts one answer per (respondent, unit) row —
+what the source report printed (761 staff rows). A respondent is identified by
+``(forbund, wave, survey, respondent_id)``.
+
+A respondent whose units lie in two groups (two regions, say) is counted once in each
+group: each group's share is a share of the respondents in it. The overall row
+(``by=None``) counts every respondent once. Where a canonical file holds different
+answers of one respondent for different units, the respondent's answer in a group is
+the first substantive answer among the units in that group (file order), so that
+``n`` never exceeds the respondents.
 """
 
 from __future__ import annotations
@@ -17,6 +26,9 @@ from statsmodels.stats.proportion import proportion_confint
 from .. import instrument
 from ..vocabulary import (DISTRIBUTION_COLUMNS, LEVELS, RESPONDENT_KEY, SCORE_COLUMNS, as_list, check_choice,
                           check_columns)
+
+#: Items answered with several options (one row per chosen option).
+MULTISELECT = [item_id for item_id, it in instrument.items_by_id().items() if it.kind == "multiselect"]
 
 
 def analysis_population(staff: pd.DataFrame) -> pd.DataFrame:
@@ -95,12 +107,25 @@ def group_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 
 def at_level(answers: pd.DataFrame, level: str, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Answers at ``level``: unchanged for ``"unit"``; one row per respondent, item, answer and group for ``"respondent"``."""
+    """Answers at ``level``: unchanged for ``"unit"``; for ``"respondent"`` one row per respondent, item and group.
+
+    The row kept is the respondent's first substantive answer in the group (file
+    order), or the first non-substantive one when there is none. Multi-select items
+    keep one row per chosen option.
+    """
     check_choice("level", level, LEVELS)
-    if level == "unit":
+    if level == "unit" or not len(answers):
         return answers
-    key = group_codes(answers, [*RESPONDENT_KEY, "item", "value", "missing_reason", *dict.fromkeys(by)])
-    return answers[~pd.Series(key).duplicated().to_numpy()]
+    columns = [*RESPONDENT_KEY, "item", *dict.fromkeys(by)]
+    key = group_codes(answers, columns)
+    multiple = answers["item"].isin(MULTISELECT).to_numpy()
+    if multiple.any():
+        option = group_codes(answers, ["value", "missing_reason"])
+        key = pd.factorize(key)[0].astype(np.int64) * (int(option.max()) + 2) + np.where(multiple, option + 1, 0)
+    order = np.argsort(answers["value"].isna().to_numpy(), kind="stable")
+    keep = np.zeros(len(answers), dtype=bool)
+    keep[order[~pd.Series(key[order]).duplicated().to_numpy()]] = True
+    return answers[keep]
 
 
 def high_flags(data: pd.DataFrame) -> pd.Series:
@@ -133,7 +158,7 @@ def score(
     *,
     by: str | Sequence[str] | None = None,
     items: str | Sequence[str] | None = None,
-    level: str = "unit",
+    level: str = "respondent",
     confidence_level: float = 0.95,
 ) -> pd.DataFrame:
     """Score items per group: counts, mean and median step, share of high values with Wilson CI.
@@ -149,10 +174,10 @@ def score(
         Item ids; default every scored item in the data (ordinal items, and nominal
         items with a high set such as ``strukturerad``), in questionnaire order.
     level
-        ``"unit"`` (one answer per respondent and unit) or ``"respondent"`` (each
-        respondent once per group).
+        ``"respondent"`` (default: each respondent once per group, see the module
+        docstring) or ``"unit"`` (one answer per respondent and unit row).
     confidence_level
-        Of the Wilson interval.
+        Of the Wilson interval (on respondents at the default level).
 
     Returns
     -------
@@ -167,7 +192,7 @@ def score(
     --------
     >>> import samverkan as sv
     >>> staff = sv.load(sv.sample_path("gavleborg", "2016", "operativ"), survey="operativ")
-    >>> row = sv.score(staff, items="strukturerad", level="respondent").iloc[0]
+    >>> row = sv.score(staff, items="strukturerad").iloc[0]
     >>> int(row["n_high"]), int(row["n"])
     (232, 659)
     """
@@ -211,7 +236,7 @@ def distribution(
     *,
     by: str | Sequence[str] | None = None,
     items: str | Sequence[str] | None = None,
-    level: str = "unit",
+    level: str = "respondent",
 ) -> pd.DataFrame:
     """Count and percent per answer label, in questionnaire order, per item and group.
 
@@ -219,7 +244,8 @@ def distribution(
     Non-substantive answers (blank, vet ej, ej aktuellt, ej tillfrågad) are counted in
     rows of their own after the labels, with ``percent`` missing: percentages are of
     the substantive answers only. For multiselect items ``count`` is the number of
-    choices of each option and ``percent`` is of all choices.
+    choices of each option and ``percent`` is of all choices. ``level`` as in
+    :func:`score` (default ``"respondent"``).
 
     Returns
     -------
@@ -232,7 +258,7 @@ def distribution(
     --------
     >>> import samverkan as sv
     >>> managers = sv.load(sv.sample_path("gavleborg", "2016", "chefsgrupp"), survey="chefsgrupp")
-    >>> d = sv.distribution(managers, items="vikt_delta", level="respondent")
+    >>> d = sv.distribution(managers, items="vikt_delta")
     >>> d.loc[d["label"].notna(), ["label", "count"]].values.tolist()[:2]
     [['helt oviktigt', 0], ['ganska oviktigt', 1]]
     """

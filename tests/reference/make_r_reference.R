@@ -3,7 +3,8 @@
 #
 # Run from the repository root:
 #     Rscript tests/reference/make_r_reference.R
-# Needs: r-base-core, r-cran-mass, r-cran-jsonlite, r-cran-effectsize, r-cran-coin
+# Needs: r-base-core, r-cran-mass, r-cran-jsonlite, r-cran-effectsize, r-cran-coin,
+# r-cran-survey, r-cran-psych, r-cran-gparotation, r-cran-psychometric, r-cran-boot
 # (Debian packages). Reads tests/reference/data/*.csv, writes
 # tests/reference/r_reference.json. Nothing here is random: running it again
 # with the same R and package versions gives the same file.
@@ -13,6 +14,10 @@ suppressPackageStartupMessages({
   library(MASS)
   library(effectsize)
   library(coin)
+  library(survey)
+  library(psych)
+  library(psychometric)
+  library(boot)
 })
 
 # ---------------------------------------------------------------------------
@@ -416,8 +421,144 @@ add_case("tabell4_chisq", "data/tabell4.csv", prep_tab4,
 add_case("tabell4_cramers_v", "data/tabell4.csv", prep_tab4,
          effectsize::cramers_v(tab4, adjust = FALSE), es_out)
 
+
 # ---------------------------------------------------------------------------
-pkgs <- c("stats", "MASS", "jsonlite", "effectsize", "coin", "datawizard", "insight")
+# 13. Newcombe's (2006) score interval of the rank-biserial correlation, method 5:
+# solve (A - theta)^2 = z^2 * deff * V(theta) with the Hanley-McNeil variance at theta
+# and both group sizes replaced by N* = (m + n)/2. Written out here from the paper
+# (no R package implements it): R's uniroot, tol 1e-12, against the package's bisection.
+newcombe5 <- function(x, y, conf.level = 0.95, deff = 1) {
+  m <- length(x); n <- length(y)
+  A <- mean(outer(x, y, ">") + 0.5 * outer(x, y, "=="))
+  Ns <- (m + n) / 2
+  z <- qnorm(1 - (1 - conf.level) / 2)
+  V <- function(t) t * (1 - t) / (m * n) * (1 + (Ns - 1) * ((1 - t) / (2 - t) + t / (1 + t)))
+  f <- function(t) (A - t)^2 - z^2 * deff * V(t)
+  # f(1) = 0 when A = 1 (and f(0) = 0 when A = 0): search just inside, where f < 0.
+  lo <- if (A > 0) uniroot(f, c(0, min(A, 1 - 1e-9)), tol = 1e-12)$root else 0
+  hi <- if (A < 1) uniroot(f, c(max(A, 1e-9), 1), tol = 1e-12)$root else 1
+  list(r = 2 * A - 1, ci_low = 2 * lo - 1, ci_high = 2 * hi - 1)
+}
+add_case("rank_biserial_newcombe5_two_groups", "data/two_groups.csv", prep_xy,
+         newcombe5(x, y), function(v) v,
+         note = "Newcombe (2006), Stat Med 25:559-573, method 5; see newcombe5().")
+add_case("rank_biserial_newcombe5_no_ties", "data/exact_no_ties.csv", prep_ex,
+         newcombe5(ex_x, ex_y), function(v) v)
+add_case("rank_biserial_newcombe5_two_groups_deff2", "data/two_groups.csv", prep_xy,
+         newcombe5(x, y, deff = 2), function(v) v,
+         note = "The same with the variance doubled (design effect 2).")
+sp <- read_data("separated.csv")
+sp_x <- sp$value[sp$group == "x"]; sp_y <- sp$value[sp$group == "y"]
+add_case("rank_biserial_newcombe5_separated", "data/separated.csv",
+         "sp_x <- value[group == 'x'] (n = 6); sp_y <- value[group == 'y'] (n = 7): every x above every y",
+         newcombe5(sp_x, sp_y), function(v) v,
+         note = "r = 1: the interval is [L, 1] with L < 1 (it does not collapse).")
+
+# ---------------------------------------------------------------------------
+# 14. Clustered rows: respondents with several unit rows (data/clustered.csv, 48
+# respondents, 60 rows), the respondent as the cluster (survey package).
+cl <- read_data("clustered.csv")
+cl$high <- cl$value >= 4
+prep_cl <- paste("cl$high <- value >= 4; des <- svydesign(ids = ~respondent, data = cl, weights = ~1)",
+                 "(equal weights); cl2 <- rows of Norr and Mitt with g = factor(region,",
+                 "levels = c('Mitt', 'Norr')) and des2 the same design")
+cl$w <- 1
+des <- svydesign(ids = ~respondent, data = cl, weights = ~w)
+cl2 <- cl[cl$region %in% c("Norr", "Mitt"), ]
+cl2$g <- factor(cl2$region, levels = c("Mitt", "Norr"))
+des2 <- svydesign(ids = ~respondent, data = cl2, weights = ~w)
+rank_out <- function(h) list(statistic = unname(h$statistic), parameter = unname(h$parameter),
+                             ddf = if (is.null(h$ddf)) NULL else unname(h$ddf), p_value = h$p.value,
+                             method = h$method)
+add_case("svyranktest_three_regions", "data/clustered.csv", prep_cl,
+         svyranktest(value ~ region, des), rank_out,
+         note = paste("multiranktest: 'parameter' is the Wald chi-square of the k - 1 rank-score",
+                      "differences, 'statistic' its df; p = pf(chisq/df, df, ddf), ddf = degf - df."))
+add_case("svyranktest_two_regions", "data/clustered.csv", prep_cl,
+         svyranktest(value ~ g, des2), rank_out,
+         note = "t of the difference in mean rank score (Norr - Mitt), df = clusters - 2.")
+chisq_out <- function(h) list(statistic = unname(h$statistic), parameter = unname(h$parameter),
+                              p_value = h$p.value, method = h$method)
+add_case("svychisq_three_regions", "data/clustered.csv", prep_cl,
+         svychisq(~high + region, des, statistic = "F"), chisq_out,
+         note = "Rao-Scott second-order: F = X2 / tr(Delta) on (d0, d0 * (clusters - 1)) df.")
+add_case("svychisq_two_regions", "data/clustered.csv", prep_cl,
+         svychisq(~high + g, des2, statistic = "F"), chisq_out)
+add_case("pearson_three_regions_rows", "data/clustered.csv", prep_cl,
+         suppressWarnings(chisq.test(table(cl$high, cl$region), correct = FALSE)), htest_out,
+         note = "Pearson's X2 of the 60 rows, the statistic the package reports beside the Rao-Scott p.")
+
+# ---------------------------------------------------------------------------
+# 15. Intraclass correlation (one-way ANOVA) with Searle's F interval.
+prep_icc <- "rg: regions.csv (clusters Norr 8, Mitt 12, Ost 16, Syd 22); rgb: the first 8 rows of each region"
+icc_def <- function(values, cluster, conf.level = 0.95) {
+  mod <- summary(aov(values ~ factor(cluster)))[[1]]
+  msb <- mod[1, 3]; msw <- mod[2, 3]; df1 <- mod[1, 1]; df2 <- mod[2, 1]
+  m <- table(cluster); N <- sum(m); C <- length(m)
+  n0 <- (N - sum(m^2) / N) / (C - 1)
+  Fobs <- msb / msw
+  Fl <- Fobs / qf(1 - (1 - conf.level) / 2, df1, df2)
+  Fu <- Fobs / qf((1 - conf.level) / 2, df1, df2)
+  list(icc = (msb - msw) / (msb + (n0 - 1) * msw), ci_low = (Fl - 1) / (Fl + n0 - 1),
+       ci_high = (Fu - 1) / (Fu + n0 - 1), n0 = n0)
+}
+add_case("icc_anova_unbalanced", "data/regions.csv", prep_icc,
+         icc_def(rg$value, rg$region), function(v) v,
+         note = "Mean squares from R's aov; n0 = (N - sum(m^2)/N)/(C - 1); see icc_def().")
+rgb <- do.call(rbind, lapply(split(rg, rg$region), function(d) d[1:8, ]))
+add_case("icc_anova_balanced_psychometric", "data/regions.csv", prep_icc,
+         psychometric::ICC1.CI(value, region, rgb), function(v) as.list(v),
+         note = "Equal cluster sizes: psychometric's mean-size interval equals the n0 one.")
+
+# ---------------------------------------------------------------------------
+# 16. Reliability of the nine staff indicator items (549 complete respondents of the
+# synthetic baseline sample, data/reliability.csv): psych::alpha, alpha.ci, omega.
+rl <- read_data("reliability.csv")[, -1]
+prep_rl <- "rl <- reliability.csv without the respondent column (549 x 9, steps 1-6)"
+add_case("psych_alpha", "data/reliability.csv", prep_rl,
+         psych::alpha(rl), function(a) list(raw_alpha = a$total$raw_alpha, r_drop = unname(a$item.stats$r.drop),
+                                            alpha_drop = unname(a$alpha.drop$raw_alpha), n = nrow(rl)))
+add_case("psych_alpha_ci_feldt", "data/reliability.csv", prep_rl,
+         psych::alpha.ci(psych::alpha(rl)$total$raw_alpha, n.obs = nrow(rl), n.var = ncol(rl)),
+         function(a) list(lower = a$lower.ci, alpha = a$alpha, upper = a$upper.ci))
+add_case("psych_omega_one_factor_ml", "data/reliability.csv", prep_rl,
+         suppressWarnings(psych::omega(rl, nfactors = 1, fm = "ml", plot = FALSE)),
+         function(o) list(omega_tot = o$omega.tot),
+         note = "One factor: omega_t = 1 - sum(uniquenesses) / sum(R) with ML loadings.")
+add_case("factanal_one_factor", "data/reliability.csv", prep_rl,
+         factanal(rl, factors = 1), function(f) list(uniquenesses = unname(f$uniquenesses)))
+idx <- rowMeans((as.matrix(rl) - 1) / 5 * 100)
+add_case("climate_index_t_interval", "data/reliability.csv",
+         paste(prep_rl, "; idx <- rowMeans((rl - 1) / 5 * 100)"),
+         t.test(idx), function(h) list(mean = unname(h$estimate), conf_int = as.numeric(h$conf.int)))
+
+# ---------------------------------------------------------------------------
+# 17. Planning with the report's alpha and a design effect: n / deff answers per wave,
+# alpha = 0.05 / 18 (Bonferroni's bound for Holm over the 18 confirmatory tests).
+pd <- read_data("planning_deff.csv")
+add_case("power_prop_planning_deff", "data/planning_deff.csv",
+         "pd: n = 600 answers, design effect 1.5, p1 = 0.55, power 0.8, alpha 0.05 over 18 tests",
+         power.prop.test(n = pd$n / pd$deff, p1 = pd$p1, power = pd$power, sig.level = pd$alpha / pd$tests,
+                         tol = 1e-10),
+         power_out)
+
+# ---------------------------------------------------------------------------
+# 18. BCa bootstrap of the matched-pairs rank-biserial correlation (boot package, R =
+# 20000): a Monte Carlo value, compared with a tolerance of 0.03.
+set.seed(20161001)
+mp_stat <- function(d, i) {
+  d <- d[i]; d <- d[d != 0]; r <- rank(abs(d))
+  (sum(r[d > 0]) - sum(r[d < 0])) / (length(d) * (length(d) + 1) / 2)
+}
+add_case("paired_rank_biserial_bca_boot", "data/paired.csv",
+         "dd <- item_a - item_b (30 pairs, zeros kept: a resample draws pairs); set.seed(20161001)",
+         boot::boot.ci(boot::boot(a - b, mp_stat, R = 20000), type = "bca"),
+         function(ci) list(t0 = ci$t0, bca = ci$bca[4:5]),
+         note = "Random: the package's BCa (scipy.stats.bootstrap) must agree within 0.03.")
+
+# ---------------------------------------------------------------------------
+pkgs <- c("stats", "MASS", "jsonlite", "effectsize", "coin", "datawizard", "insight", "survey", "psych",
+          "psychometric", "boot")
 out <- list(
   generated_by = "tests/reference/make_r_reference.R",
   R_version_string = R.version.string,
