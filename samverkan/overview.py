@@ -54,7 +54,9 @@ from .version import __version__
 
 #: The table of ``results.json`` that holds the staff indicators at respondent level
 #: (:meth:`samverkan.ForbundReport.detectable`); the others are ``<survey>_<item>``
-#: item tables at unit level (:meth:`samverkan.ForbundReport.item_table`).
+#: item tables (:meth:`samverkan.ForbundReport.item_table`), at unit level in reports
+#: written before 2026-12 and at respondent level since, when each scores record carries its
+#: ``level`` (the planning table is then not a funnel source: the item tables hold the same rows).
 RESPONDENT_TABLE = "pavisbar"
 RESULTS_KEYS = ("forbund", "name", "wave", "scores", "tests")
 FORBUND_COLUMNS = ["forbund", "name", "wave", "baseline_wave", "min_n", "alpha", "p_adjust", "folder"]
@@ -176,7 +178,12 @@ def _scores_frame(content: dict) -> pd.DataFrame:
     table = table.assign(forbund=content["forbund"], name=content["name"], wave=str(content["wave"]))
     kinds = [_table_kind(t) for t in table["table"]]
     table["survey"] = [k[0] for k in kinds]
-    table["level"] = [k[1] for k in kinds]
+    if "level" in table:  # the report says each table's level: every item table counts respondents
+        planning = (table["table"] == RESPONDENT_TABLE).to_numpy()
+        table["level"] = table["level"].where(~planning, None)
+        table.loc[planning, "survey"] = None
+    else:
+        table["level"] = [k[1] for k in kinds]
     table["region"] = table["region"].fillna("Alla") if "region" in table else "Alla"
     note = table["suppression_note"].fillna("").astype(str) if "suppression_note" in table else ""
     table["n"] = pd.to_numeric(table["n"]).astype("Int64")
@@ -237,9 +244,12 @@ def _overall_rows(scores: pd.DataFrame, *, item: str, survey: str, level: str) -
     check_choice("level", level, LEVELS)
     scored = [i.id for i in instrument.survey(survey).items if i.is_scored]
     check_choice("item", item, scored)
-    if survey != "operativ" and level == "respondent":
-        raise ValueError(f"level='respondent' is only in results.json for survey='operativ'; use level='unit' "
-                         f"for survey={survey!r}")
+    if {"survey", "level"} <= set(scores.columns):
+        present = sorted(str(v) for v in scores.loc[scores["survey"] == survey, "level"].dropna().unique())
+        if present and level not in present:
+            raise ValueError(f"level={level!r} is not in results.json for survey={survey!r} (levels there: "
+                             f"{present}; reports before 2026-12 hold level='respondent' only for "
+                             "survey='operativ')")
     missing = [c for c in ["forbund", "name", "survey", "level", "region", "item", "n", "share_high"]
                if c not in scores.columns]
     if missing:

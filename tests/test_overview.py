@@ -231,7 +231,7 @@ def test_level_and_argument_errors(reports_dir):
         overview.funnel_table(scores, item="synsatt", level="kommun")
     with pytest.raises(ValueError, match="item='synsätt' is not allowed; expected one of"):
         overview.funnel_table(scores, item="synsätt")
-    with pytest.raises(ValueError, match="only in results.json for survey='operativ'"):
+    with pytest.raises(ValueError, match="level='respondent' is not in results.json for survey='chefsgrupp'"):
         overview.funnel_table(scores, item="forebyggande", survey="chefsgrupp")
     with pytest.raises(ValueError, match="pass collect_results"):
         overview.funnel_table(scores.drop(columns="level"), item="synsatt")
@@ -314,11 +314,18 @@ def test_collects_the_real_reports_of_the_batch(sample_batch):
     assert results["problems"].empty
     assert results["forbund"]["forbund"].tolist() == sorted(sample_batch["paths"])
     scores = results["scores"]
-    for level in ("respondent", "unit"):
-        table = overview.funnel_table(scores, item="lyssnar", level=level).set_index("forbund")
-        assert table.loc["kustbygden", "n"] > 50
+    table = overview.funnel_table(scores, item="lyssnar").set_index("forbund")
+    assert table.loc["kustbygden", "n"] > 50
+    managers = overview.funnel_table(scores, item="lyssnar", survey="chefsgrupp")  # respondents too, since 2026-12
+    assert "kustbygden" in set(managers["forbund"])
+    with pytest.raises(ValueError, match="level='unit' is not in results.json"):  # every table counts respondents
+        overview.funnel_table(scores, item="lyssnar", level="unit")
     content = json.loads((out / "kustbygden" / "results.json").read_text(encoding="utf-8"))
     detectable = [r for r in content["scores"] if r["table"] == "pavisbar" and r["item"] == "synsatt"][0]
+    overall = [r for r in content["scores"] if r["table"] == "operativ_synsatt" and r["region"] == "Alla"][0]
     row = overview.funnel_table(scores, item="synsatt").set_index("forbund").loc["kustbygden"]
-    assert (row["n"], row["share_high"]) == (detectable["n"], detectable["share_high"])
-    assert set(scores["survey"]) == {"operativ", "chefsgrupp"} and scores["level"].notna().all()
+    assert (row["n"], row["share_high"]) == (overall["n"], overall["share_high"])
+    assert (row["n"], row["share_high"]) == (detectable["n"], detectable["share_high"])  # the same respondents
+    tables = scores[scores["table"] != "pavisbar"]  # the planning table is not a funnel source since 2026-12
+    assert set(tables["survey"]) == {"operativ", "chefsgrupp"} and (tables["level"] == "respondent").all()
+    assert scores.loc[scores["table"] == "pavisbar", "level"].isna().all()
