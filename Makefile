@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lab report reproduce sample benchmark clean
+.PHONY: install test validate lab report reproduce sample benchmark clean
 
 install: $(STAMP)
 
@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 test: install
 	$(BIN)/python -m pytest
+
+# Calibrate every test path and interval by simulation (2000 data sets per scenario; about an hour).
+# Writes validation/results.md, the table the README shows.
+validate: install
+	$(BIN)/python validation/simulate.py --sims 2000
 
 # Every förbund in params/ on the sample data: reports/<förbund>/, reports/index.html, reports/overview.html.
 report: install

@@ -11,9 +11,8 @@ each municipality's respondents, always move together — never one row at a tim
   (``F = X² / tr Δ`` on ``(d₀, d₀ (C - 1))`` df). Both are checked against R on a
   clustered case in ``tests/reference/``.
 * **Permutation of whole respondents** (small groups, respondent clusters): each
-  respondent's answers move to another respondent with the same number of rows in the
-  comparison, so a respondent copied into several rows or groups is one unit of the
-  permutation (Monte Carlo, seeded).
+  respondent keeps its rows and takes another respondent's answer, so a respondent copied
+  into several rows or groups is one unit of the permutation (Monte Carlo, seeded).
 * **Permutation of whole units** (comparisons between regions that hold several
   municipalities or Mysam groups): the region labels are permuted among the units —
   every distinct assignment when there are at most :data:`MAX_ASSIGNMENTS`, a seeded
@@ -101,9 +100,11 @@ def respondent_permutation(values, group, cluster, *, steps: int, groups: int, h
                            alternative: str, seed: int) -> float:
     """Monte Carlo p of a comparison whose rows are clustered in respondents, permuting whole respondents.
 
-    Respondents with the same number of rows exchange their answers (in row order): a
-    permutation within strata of equal cluster size, exact under the null that the
-    answers do not depend on the groups a respondent belongs to.
+    Each respondent keeps its rows (how many, in which groups) and takes another
+    respondent's answer: exact under the null that a respondent's answer does not depend
+    on the groups the respondent belongs to. Where a respondent's rows hold different
+    answers (a canonical file with an answer per unit), answer sets move only between
+    respondents with the same number of rows, in row order.
     """
     cluster = np.unique(np.asarray(cluster), return_inverse=True)[1]
     order = np.lexsort((np.arange(len(cluster)), cluster))
@@ -113,12 +114,13 @@ def respondent_permutation(values, group, cluster, *, steps: int, groups: int, h
     table = np.full((len(sizes), sizes.max()), -1)
     table[cluster, position] = values
     rng = np.random.default_rng(seed)
+    one_answer = bool(np.all((table == table[:, :1]) | (table < 0)))
+    strata = [np.arange(len(sizes))] if one_answer else [np.flatnonzero(sizes == k) for k in np.unique(sizes)]
     mapping = np.tile(np.arange(len(sizes)), (N_PERMUTATIONS, 1))
-    for size in np.unique(sizes):
-        members = np.flatnonzero(sizes == size)
+    for members in strata:
         if len(members) > 1:
             mapping[:, members] = rng.permuted(np.tile(members, (N_PERMUTATIONS, 1)), axis=1)
-    permuted = table[mapping[:, cluster], position]
+    permuted = table[mapping[:, cluster], 0 if one_answer else position]
     observed = _cube(values[None, :], group, steps, groups)
     null = _cube(permuted, group, steps, groups)
     high_steps = np.asarray(high_steps, dtype=bool)

@@ -27,6 +27,8 @@ is ``2s² − 1 ≤ r ≤ 1 − 2(1 − s)²``, with ``s`` at its Clopper–Pear
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -143,9 +145,11 @@ def paired_rank_biserial_interval(differences: np.ndarray, confidence_level: flo
         r = matched_rank_biserial(counts[:, steps + 1:], counts[:, steps - 1::-1])
         return r.reshape(sample.shape[:-1])
 
-    result = stats.bootstrap((differences,), statistic, vectorized=True, n_resamples=N_BOOTSTRAP, batch=500,
-                             confidence_level=confidence_level, method="BCa",
-                             rng=np.random.default_rng(seed))
+    with warnings.catch_warnings():  # a degenerate BCa is NaN, handled below
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap((differences,), statistic, vectorized=True, n_resamples=N_BOOTSTRAP, batch=500,
+                                 confidence_level=confidence_level, method="BCa",
+                                 rng=np.random.default_rng(seed))
     low, high = result.confidence_interval
     if not (np.isfinite(low) and np.isfinite(high)):
         return _sign_bound(positive, nd, confidence_level)
