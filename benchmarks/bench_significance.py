@@ -65,7 +65,7 @@ def _high(item_id: str) -> np.ndarray:
 def _loop_scores(part: pd.DataFrame, f: str, w: str, item_id: str) -> list[dict]:
     rows = []
     for region in sorted(part["region"].dropna().unique()):
-        group = part[part["region"] == region]
+        group = part[part["region"] == region].drop_duplicates(subset="respondent_id")  # each respondent once
         values = group["value"].dropna().to_numpy(dtype=float)
         high = int(np.isin(values, _high(item_id)).sum())
         low, upper = proportion_confint(high, len(values), method="wilson")

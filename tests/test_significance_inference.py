@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 
 import samverkan as sv
 from samverkan import instrument, strict_json
@@ -158,6 +159,22 @@ def test_rank_biserial_interval_is_newcombes_method_5(case, group, deff):
     low, high = intervals.rank_biserial_interval(np.array([2 * r - 1]), len(x), len(y), 0.95, deff)
     assert_allclose([2 * r - 1, low[0], high[0]], [expected["r"], expected["ci_low"], expected["ci_high"]],
                     rtol=1e-9, atol=1e-12)
+
+
+def test_paired_bca_from_counts_is_scipys_bca_on_the_respondents():
+    data = read("paired.csv")
+    differences = (data["item_a"] - data["item_b"]).to_numpy()
+    steps = int(np.abs(differences).max())
+
+    def statistic(sample, axis=-1):
+        sample = np.moveaxis(sample, axis, -1)
+        counts = np.stack([(sample == k).sum(axis=-1) for k in range(-steps, steps + 1)], axis=-1).astype(float)
+        return intervals.matched_rank_biserial(counts[..., steps + 1:], counts[..., steps - 1::-1])
+
+    reference = stats.bootstrap((differences,), statistic, vectorized=True, n_resamples=20_000, method="BCa",
+                                rng=np.random.default_rng(5)).confidence_interval
+    low, high = intervals.paired_rank_biserial_interval(differences, 0.95, seed=6)
+    assert_allclose([low, high], [reference.low, reference.high], atol=0.02)  # Monte Carlo error of both
 
 
 def test_interval_never_collapses_at_the_boundary():
