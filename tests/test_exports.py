@@ -171,7 +171,10 @@ def _units(frame: pd.DataFrame, survey: str) -> list[list[str]]:
 
 
 def independent_counts(path: Path, style_name: str, survey: str, regions: dict) -> pd.DataFrame:
-    """n and number of high answers per indicator item and region (and "Alla"), unit rows as the report counts.
+    """n and number of high answers per indicator item and region (and "Alla"), as the report counts them.
+
+    Each respondent once per region and once in "Alla", however many municipalities the
+    respondent answers for (the respondent is the unit of analysis).
 
     Staff are the report's population: "ja" to both screening questions.
     """
@@ -183,7 +186,7 @@ def independent_counts(path: Path, style_name: str, survey: str, regions: dict) 
         [column] = _column(frame, items[screening]["text"])
         keep &= np.array([_decode(v, items[screening], style) == "ja" for v in frame[column]])
     region_of = {unit: region for region, units in regions.items() for unit in units}
-    rows = []
+    rows, everyone = [], []
     for item_id, item in items.items():
         if not item.get("indicator"):
             continue
@@ -192,10 +195,12 @@ def independent_counts(path: Path, style_name: str, survey: str, regions: dict) 
         for units, value, kept in zip(_units(frame, survey), frame[column], keep):
             label = _decode(value, item, style)
             if kept and label is not None:
-                rows += [(item_id, region_of[u], label in high) for u in units]
+                rows += [(item_id, region, label in high) for region in {region_of[u] for u in units}]
+                everyone.append((item_id, label in high))
     counted = pd.DataFrame(rows, columns=["item", "region", "high"])
     by_region = counted.groupby(["item", "region"])["high"].agg(["size", "sum"])
-    overall = counted.groupby("item")["high"].agg(["size", "sum"]).assign(region="Alla")
+    overall = pd.DataFrame(everyone, columns=["item", "high"]).groupby("item")["high"].agg(["size", "sum"])
+    overall = overall.assign(region="Alla")
     overall = overall.set_index("region", append=True)
     return pd.concat([by_region, overall]).rename(columns={"size": "n", "sum": "high"})
 
