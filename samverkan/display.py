@@ -17,11 +17,14 @@ import pandas as pd
 from .files import write_atomically
 from .safe_html import escape, markdown_html
 from .tidy import is_missing
-from .vocabulary import SWEDISH
+from .vocabulary import FAMILY_SWEDISH, ROLE_SWEDISH, SWEDISH
 
-PERCENT_COLUMNS = {"share_high", "share_high_ci_low", "share_high_ci_high", "mdd_up", "mdd_down"}
-P_COLUMNS = {"pvalue", "pvalue_adjusted"}
-HIDDEN_COLUMNS = {"suppressed", "family"}
+PERCENT_COLUMNS = {"share_high", "share_high_ci_low", "share_high_ci_high"}
+P_COLUMNS = {"pvalue", "pvalue_adjusted", "test_alpha"}
+#: Percentage points (one decimal) and the Swedish words of coded values, for display.
+POINTS_COLUMNS = {"mdd_up_pp", "mdd_down_pp"}
+CODED_COLUMNS = {"family": FAMILY_SWEDISH, "role": ROLE_SWEDISH}
+HIDDEN_COLUMNS = {"suppressed", "section"}
 
 
 def swedish(table: pd.DataFrame, headers: Mapping[str, str] = SWEDISH) -> pd.DataFrame:
@@ -34,6 +37,8 @@ def _format_cell(column: str, value) -> str:
         return "–"
     if isinstance(value, (bool, np.bool_)):
         return "ja" if value else "nej"
+    if column in CODED_COLUMNS:
+        return CODED_COLUMNS[column].get(str(value), str(value))
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}".replace(",", " ")
     if isinstance(value, (float, np.floating)):
@@ -41,6 +46,8 @@ def _format_cell(column: str, value) -> str:
             return f"{100 * value:.1f} %".replace(".", ",")
         if column in P_COLUMNS:
             return "< 0,001" if value < 0.001 else f"{value:.3f}".replace(".", ",")
+        if column in POINTS_COLUMNS:
+            return f"{value:.1f}".replace(".", ",")
         if column == "percent":
             return f"{value:.1f} %".replace(".", ",")
         return f"{value:.2f}".replace(".", ",")

@@ -39,6 +39,8 @@ CLUSTERS = ("auto", "respondent", "unit")
 FAMILY_METHODS = {"confirmatory": "holm", "exploratory": "fdr_bh"}
 #: Swedish names of the families and corrections, for report text.
 FAMILY_SWEDISH = {"confirmatory": "bekräftande", "exploratory": "utforskande"}
+ROLE_SWEDISH = {"primary": "huvudtest", "companion": "beskrivande", "post_hoc": "parvis (post hoc)",
+                "not_testable": "kan inte prövas", "no_test": "inget test"}
 ADJUST_SWEDISH = {"holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg"}
 
 #: Columns of a scores table, after the ``item`` and grouping columns.
@@ -71,8 +73,9 @@ SWEDISH = {
     "ci_low": "KI nedre", "ci_high": "KI övre", "note": "Anmärkning", "label": "Svar", "count": "Antal",
     "percent": "Procent", "missing_reason": "Saknas därför att", "value": "Steg", "suppressed": "Undertryckt",
     "suppression_note": "Undertryckt därför att", "table": "Tabell", "min_n": "Minsta antal", "reason": "Skäl",
-    "mdd_up": "Minsta påvisbara ökning", "mdd_down": "Minsta påvisbara minskning", "n_repeat": "Antal vid upprepning",
-    "n_for_mdd_10": "Antal som behövs för +10 procentenheter", "respondents": "Respondenter",
+    "mdd_up_pp": "Minsta påvisbara ökning (procentenheter)", "mdd_down_pp": "Minsta påvisbara minskning (procentenheter)",
+    "n_repeat": "Antal vid upprepning", "n_for_mdd_10": "Antal som behövs för +10 procentenheter",
+    "test_alpha": "Signifikansnivå för testet", "power": "Styrka", "respondents": "Respondenter",
     "unit_rows": "Respondent–enhet-rader", "units": "Enheter",
     "icc": "ICC", "n_clusters": "Antal kluster", "deff": "Designeffekt", "cluster": "Kluster",
     "alpha": "Cronbachs alfa", "alpha_ci_low": "Alfa, KI nedre", "alpha_ci_high": "Alfa, KI övre",

@@ -279,14 +279,14 @@ def test_min_detectable_difference_table_in_percentage_points():
     scores = pd.DataFrame({"item": ["lyssnar"], "n": [120], "share_high": [expected["p1"]]})
     got = sv.min_detectable_difference(scores).iloc[0]
     assert_allclose(got["mdd_up_pp"], 100 * (expected["p2"] - expected["p1"]), rtol=1e-8)
-    assert got["n_repeat"] == 120 and got["alpha"] == 0.05 and got["deff"] == 1
+    assert got["n_repeat"] == 120 and got["test_alpha"] == 0.05 and got["deff"] == 1
 
 
 def test_min_detectable_difference_at_the_reports_alpha_and_a_design_effect():
     expected = out("power_prop_planning_deff")  # power.prop.test(n = 600 / 1.5, sig.level = 0.05 / 18)
     scores = pd.DataFrame({"item": ["lyssnar"], "n": [600], "share_high": [expected["p1"]]})
     got = sv.min_detectable_difference(scores, alpha=sv.planning_alpha(0.05, 18), deff=1.5).iloc[0]
-    assert_allclose(got["alpha"], expected["sig_level"], rtol=1e-15)
+    assert_allclose(got["test_alpha"], expected["sig_level"], rtol=1e-15)
     assert_allclose(got["mdd_up_pp"], 100 * (expected["p2"] - expected["p1"]), rtol=1e-7)
     plain = sv.min_detectable_difference(scores).iloc[0]
     assert got["mdd_up_pp"] > plain["mdd_up_pp"] and got["n_for_mdd_10"] > plain["n_for_mdd_10"]

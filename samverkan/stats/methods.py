@@ -20,7 +20,7 @@ from .planning import min_detectable_difference, planning_alpha
 from .reliability import climate_index, reliability
 from .scores import score
 
-DETECTABLE_COLUMNS = ["item", "n", "share_high", "mdd_up_pp", "mdd_down_pp", "n_for_mdd_10", "alpha", "deff"]
+DETECTABLE_COLUMNS = ["item", "n", "share_high", "mdd_up_pp", "mdd_down_pp", "n_for_mdd_10", "test_alpha", "deff"]
 #: Index rows per wave and region, then one per wave for all regions.
 INDEX_BY = ["wave", "region"]
 

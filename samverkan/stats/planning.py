@@ -134,7 +134,7 @@ def min_detectable_difference(
         smallest rise and fall in share of high values detected with the given power, in
         percentage points; missing when even 0 % or 100 % would not be), ``n_for_mdd_10``
         (people per measurement needed to detect a rise of 10 percentage points), and
-        the ``alpha``, ``power`` and ``deff`` used.
+        ``test_alpha`` (the ``alpha`` used), ``power`` and ``deff``.
     """
     deff = _check_deff(deff)
     _check_probability("alpha", alpha)
@@ -150,5 +150,5 @@ def min_detectable_difference(
         needed.append(sample_size(p1, p1 + 0.10, alpha=alpha, power=power, deff=deff) if 0 < p1 < 0.9 else pd.NA)
     result["mdd_up_pp"], result["mdd_down_pp"] = up, down
     result["n_for_mdd_10"] = pd.array(needed, dtype="Int64")
-    result["alpha"], result["power"], result["deff"] = float(alpha), float(power), deff
+    result["test_alpha"], result["power"], result["deff"] = float(alpha), float(power), deff
     return result
