@@ -22,6 +22,7 @@ from samverkan import instrument, strict_json
 from samverkan.stats import clustered, clustering, intervals, reliability
 from samverkan.stats.plan import SECTIONS, planned_tests
 from samverkan.stats.scores import at_level
+from samverkan.vocabulary import TEST_COLUMNS
 
 REF = Path(__file__).resolve().parent / "reference"
 CASES = json.loads((REF / "r_reference.json").read_text(encoding="utf-8"))["cases"]
@@ -242,6 +243,13 @@ def test_compare_tests_the_indicator_items_never_by_and_not_constant_items(sampl
     assert row["role"] == "not_testable" and pd.isna(row["pvalue"]) and "ingen variation" in row["note"]
     assert len(constant[constant["item"] == "kontakt_malgrupp"]) == 1
     assert pd.isna(sv.adjust(constant).loc[constant["item"] == "kontakt_malgrupp", "pvalue_adjusted"]).all()
+
+
+def test_an_item_without_answers_gives_an_empty_table(sample):
+    staff, _ = sample
+    blank = staff.assign(value=staff["value"].where(staff["item"] != "lyssnar"))
+    tests = sv.compare(blank, by="strukturerad", items="lyssnar")
+    assert tests.empty and list(tests.columns) == TEST_COLUMNS
 
 
 def test_reference_with_many_groups_or_a_clear_error(sample):

@@ -200,6 +200,8 @@ def compare(
     chosen = _items_to_test(answers, items, by)
     data = answers[answers["item"].isin(chosen) & answers["value"].notna()]
     data = at_level(data, level, [by, *stratify]).dropna(subset=[by, *stratify])
+    if data.empty:  # no substantive answer in any group: nothing to test
+        return tests_frame([], stratify)
     data, pairs = _with_pairs(data, by, reference, bool(pairwise))
     options = dict(alternative=alternative, confidence_level=confidence_level, method=method, seed=seed,
                    level=level, cluster=_cluster_mode(cluster, by), explicit=cluster != "auto")
