@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 test: install
 	$(BIN)/python -m pytest
 
-# Calibrate every test path and interval by simulation (2000 data sets per scenario; about an hour).
+# Calibrate every test path and interval by simulation (2000 data sets per scenario; 15–30 min on 2 cores).
 # Writes validation/results.md, the table the README shows.
 validate: install
 	$(BIN)/python validation/simulate.py --sims 2000

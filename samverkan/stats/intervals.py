@@ -132,64 +132,95 @@ def _sign_bound(positive: int, nd: int, confidence_level: float) -> tuple[float,
     return 2 * interval.low**2 - 1, 1 - 2 * (1 - interval.high) ** 2
 
 
-def _multinomial(rng: np.random.Generator, n: int, p: np.ndarray, size: int) -> np.ndarray:
-    """``size`` multinomial draws of ``n`` over ``p``, as conditional binomials, one vectorised call per category.
+def _multinomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray, size: int) -> np.ndarray:
+    """``F × size × K`` multinomial draws: ``size`` of ``n[f]`` over ``p[f]`` for each family ``f``.
 
-    The same distribution as ``rng.multinomial``, which draws sample by sample (3× slower here).
+    As conditional binomials, one vectorised call per category for all families and draws
+    (the same distribution as ``rng.multinomial``, which draws sample by sample, ~10× slower here).
     """
-    draws = np.zeros((size, len(p)))
-    left = np.full(size, n, dtype=np.int64)
-    rest = 1.0
-    for k, share in enumerate(p[:-1]):
-        draws[:, k] = rng.binomial(left, min(1.0, share / rest)) if rest > 0 else 0
-        left -= draws[:, k].astype(np.int64)
-        rest -= share
-    draws[:, -1] = left
+    families, categories = p.shape
+    draws = np.zeros((families, size, categories))
+    left = np.repeat(np.asarray(n, dtype=np.int64)[:, None], size, axis=1)
+    rest = np.ones(families)
+    for k in range(categories - 1):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(rest > 0, np.clip(p[:, k] / rest, 0, 1), 0.0)
+        draws[:, :, k] = rng.binomial(left, share[:, None])
+        left -= draws[:, :, k].astype(np.int64)
+        rest = rest - p[:, k]
+    draws[:, :, -1] = left
     return draws
 
 
-def _bca(estimate: float, resampled: np.ndarray, jackknife: np.ndarray, weights: np.ndarray,
-         confidence_level: float) -> tuple[float, float]:
-    """scipy's BCa limits from the bootstrap values and the jackknife values (each with its count)."""
-    n = weights.sum()
-    share = (np.count_nonzero(resampled < estimate) + np.count_nonzero(resampled <= estimate)) / (2 * len(resampled))
-    z0 = special.ndtri(share)
-    centre = np.sum(weights * jackknife) / n
-    u = (n - 1) * (centre - jackknife)
+def _quantiles(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Per row of ``values`` (``F × B``), the linear-interpolation quantiles at that row's ``levels`` (``F × L``)."""
+    ordered = np.sort(values, axis=1)
+    position = levels * (values.shape[1] - 1)
+    below = np.clip(np.floor(position).astype(int), 0, values.shape[1] - 1)
+    above = np.clip(below + 1, 0, values.shape[1] - 1)
+    rows = np.arange(len(values))[:, None]
+    return ordered[rows, below] + (position - below) * (ordered[rows, above] - ordered[rows, below])
+
+
+def _bca(estimate: np.ndarray, resampled: np.ndarray, jackknife: np.ndarray, weights: np.ndarray,
+         confidence_level: float) -> np.ndarray:
+    """scipy's BCa limits per family (``F × 2``) from the bootstrap values (``F × B``) and the jackknife
+    values per distinct observation (``F × K``) with their counts ``weights``."""
+    below = (np.count_nonzero(resampled < estimate[:, None], axis=1)
+             + np.count_nonzero(resampled <= estimate[:, None], axis=1))
+    z0 = special.ndtri(below / (2 * resampled.shape[1]))
+    n = weights.sum(axis=1)
+    centre = np.sum(weights * jackknife, axis=1) / n
+    u = (n - 1)[:, None] * (centre[:, None] - jackknife)
+    z = special.ndtri((1 - confidence_level) / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        acceleration = np.sum(weights * u**3) / n**3 / (6 * (np.sum(weights * u**2) / n**2) ** 1.5)
-        z = special.ndtri((1 - confidence_level) / 2)
-        levels = [special.ndtr(z0 + (z0 + q) / (1 - acceleration * (z0 + q))) for q in (z, -z)]
-    if not all(np.isfinite(levels)):
-        return np.nan, np.nan
-    low, high = np.quantile(resampled, levels)
-    return float(low), float(high)
+        acceleration = np.sum(weights * u**3, axis=1) / n**3 / (6 * (np.sum(weights * u**2, axis=1) / n**2) ** 1.5)
+        levels = np.stack([special.ndtr(z0 + (z0 + q) / (1 - acceleration * (z0 + q))) for q in (z, -z)], axis=1)
+    limits = np.full(levels.shape, np.nan)
+    finite = np.isfinite(levels).all(axis=1)
+    limits[finite] = _quantiles(resampled[finite], levels[finite])
+    return limits
+
+
+def paired_rank_biserial_intervals(tables: np.ndarray, confidence_level: float,
+                                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """BCa bootstrap intervals of the matched-pairs rank-biserial, one per row of ``tables``.
+
+    ``tables[f, j]`` counts the pairs of family ``f`` whose difference ``a - b`` is
+    ``j - S`` (``S = (K - 1) / 2``; zero differences in the middle column: a resample may
+    hold more or fewer of them). Falls back to the sign bound of the module docstring
+    where the bootstrap distribution is degenerate.
+    """
+    tables = np.asarray(tables, dtype=float)
+    s = (tables.shape[1] - 1) // 2
+
+    def statistic(table: np.ndarray) -> np.ndarray:
+        return matched_rank_biserial(table[..., s + 1:], table[..., s - 1::-1])
+
+    positive, negative = tables[:, s + 1:].sum(axis=1), tables[:, :s].sum(axis=1)
+    limits = np.full((len(tables), 2), np.nan)
+    usable = np.flatnonzero((positive > 0) & (negative > 0))
+    rng = np.random.default_rng(seed)
+    for chunk in np.array_split(usable, max(1, -(-len(usable) // 64))):
+        if not len(chunk):
+            continue
+        counts = tables[chunk]
+        n = counts.sum(axis=1)
+        resampled = statistic(_multinomial(rng, n, counts / n[:, None], N_BOOTSTRAP))
+        estimate = statistic(counts)
+        jackknife = statistic(counts[:, None, :] - np.eye(counts.shape[1])[None])
+        jackknife = np.where(counts > 0, jackknife, estimate[:, None])  # absent values weigh nothing
+        limits[chunk] = _bca(estimate, resampled, jackknife, counts, confidence_level)
+    for f in np.flatnonzero(~np.isfinite(limits).all(axis=1)):
+        limits[f] = _sign_bound(int(positive[f]), int(positive[f] + negative[f]), confidence_level)
+    return limits[:, 0], limits[:, 1]
 
 
 def paired_rank_biserial_interval(differences: np.ndarray, confidence_level: float,
                                   seed: int) -> tuple[float, float]:
-    """BCa bootstrap interval of the matched-pairs rank-biserial over respondents (pairs).
-
-    ``differences`` are the integer step differences ``a - b`` of every pair, zeros
-    included (a resample may hold more or fewer of them). Falls back to the sign bound
-    of the module docstring where the bootstrap distribution is degenerate.
-    """
+    """:func:`paired_rank_biserial_intervals` of one set of pair differences (zeros included)."""
     differences = np.asarray(differences, dtype=np.int64)
-    nonzero = differences[differences != 0]
-    positive, nd = int((nonzero > 0).sum()), len(nonzero)
-    if nd < 2 or positive in (0, nd):
-        return _sign_bound(positive, nd, confidence_level)
-    steps = int(np.abs(differences).max())
-    counts = np.bincount(differences + steps, minlength=2 * steps + 1).astype(float)
-
-    def statistic(table: np.ndarray) -> np.ndarray:
-        return matched_rank_biserial(table[..., steps + 1:], table[..., steps - 1::-1])
-
-    resampled = statistic(_multinomial(np.random.default_rng(seed), len(differences), counts / counts.sum(),
-                                       N_BOOTSTRAP))
-    present = np.flatnonzero(counts)
-    jackknife = statistic(counts[None, :] - np.eye(len(counts))[present])
-    low, high = _bca(float(statistic(counts)), resampled, jackknife, counts[present], confidence_level)
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return _sign_bound(positive, nd, confidence_level)
-    return low, high
+    steps = max(1, int(np.abs(differences).max())) if len(differences) else 1
+    table = np.bincount(differences + steps, minlength=2 * steps + 1)[None, :]
+    low, high = paired_rank_biserial_intervals(table, confidence_level, seed)
+    return float(low[0]), float(high[0])

@@ -18,7 +18,7 @@ from ..tidy import is_missing
 from ..vocabulary import (ALTERNATIVES, LEVELS, RESPONDENT_KEY, TEST_COLUMNS, TEST_DTYPES, check_choice,
                           check_columns, stratify_argument)
 from . import count_tests
-from .intervals import paired_rank_biserial_interval
+from .intervals import paired_rank_biserial_intervals
 from .scores import group_codes
 
 DEFAULT_SEED = 20161001
@@ -67,12 +67,11 @@ def _pair_counts(answers: pd.DataFrame, a: str, b: str, stratify: list[str], ste
 def _paired_intervals(counts: np.ndarray, confidence_level: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """BCa bootstrap interval of the matched-pairs rank-biserial per family (pairs resampled)."""
     steps = counts.shape[1]
-    diff = np.subtract.outer(np.arange(steps), np.arange(steps))
-    low, high = np.full(len(counts), np.nan), np.full(len(counts), np.nan)
-    for f, table in enumerate(counts):
-        differences = np.repeat(diff.ravel(), table.ravel().astype(int))
-        low[f], high[f] = paired_rank_biserial_interval(differences, confidence_level, seed + f)
-    return low, high
+    diff = np.subtract.outer(np.arange(steps), np.arange(steps)).ravel() + steps - 1
+    tables = np.zeros((len(counts), 2 * steps - 1))
+    for d in range(2 * steps - 1):
+        tables[:, d] = counts.reshape(len(counts), -1)[:, diff == d].sum(axis=1)
+    return paired_rank_biserial_intervals(tables, confidence_level, seed)
 
 
 def compare_items(
