@@ -408,7 +408,8 @@ def test_tests_for_reading_are_swedish(skipped):
     shown = reproduce.display_tests(skipped).frame
     assert list(shown.columns) == ["Rapportens påstående (utan test)", "Test", "Antal svar", "Antal svar (jämförelse)",
                                    "p-värde", "Justerat p-värde", "Effektstorlek", "Effektmått", "Vad testet visar"]
-    assert shown["Test"].iloc[0] == "chi2-test av andelen höga värden" and shown["Antal svar"].iloc[0] == "761"
+    assert shown["Test"].iloc[0] == "chi2-test av andelen höga värden med Rao–Scott-korrektion"
+    assert shown["Antal svar"].iloc[0] == "761"
     assert not shown["Test"].str.contains("mann-whitney|chi2-share").any()
 
 

@@ -50,7 +50,7 @@ def tidy_rows(frame: pd.DataFrame, item: str = "lyssnar") -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def sample():
-    staff, managers = sv.baseline_sample()
+    staff, managers = sv.reproduce.baseline_sample()
     return sv.analysis_population(staff), managers
 
 

@@ -96,7 +96,7 @@ def icc(
     Examples
     --------
     >>> import samverkan as sv
-    >>> staff, _ = sv.baseline_sample()
+    >>> staff, _ = sv.reproduce.baseline_sample()
     >>> table = sv.icc(sv.analysis_population(staff), item="rutiner_aktorer")
     >>> int(table["n_clusters"].iloc[0]), bool(table["icc"].iloc[0] > 0)
     (10, True)

@@ -137,7 +137,7 @@ def reliability(
     Examples
     --------
     >>> import samverkan as sv
-    >>> staff, _ = sv.baseline_sample()
+    >>> staff, _ = sv.reproduce.baseline_sample()
     >>> table = sv.reliability(sv.analysis_population(staff))
     >>> int(table["k"].iloc[0]), bool(table["omega"].iloc[0] > 0.7)
     (9, True)
@@ -212,7 +212,7 @@ def climate_index(
     Examples
     --------
     >>> import samverkan as sv
-    >>> staff, _ = sv.baseline_sample()
+    >>> staff, _ = sv.reproduce.baseline_sample()
     >>> row = sv.climate_index(sv.analysis_population(staff)).iloc[0]
     >>> bool(row["reported"]), bool(0 < row["index"] < 100)
     (True, True)
