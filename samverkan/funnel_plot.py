@@ -167,6 +167,12 @@ def funnel(
         ax.set_xlim(0, shown["n"].max() * 1.1)
         _funnel_ylim(ax, pooled, shown)
     _funnel_note(ax, list(rows.loc[rows["suppressed"], "group"]), min_n)
+    _funnel_axes(ax, handles, title_text(item, scores))
+    return ax
+
+
+def _funnel_axes(ax: Axes, handles: list, title: str) -> None:
+    """Axis labels in Swedish, percent on the y axis, the legend to the right, the title."""
     ax.set_xlabel("Antal svar (n)", fontsize=9)
     ax.set_ylabel("Andel höga värden", fontsize=9)
     ax.yaxis.set_major_formatter(lambda v, _: percent_text(v))
@@ -175,5 +181,4 @@ def funnel(
     if handles:
         ax.legend(handles=[*ax.get_legend_handles_labels()[0], *handles], fontsize=8, frameon=False,
                   loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title("\n".join(textwrap.wrap(title_text(item, scores), 80)), fontsize=10.5)
-    return ax
+    ax.set_title("\n".join(textwrap.wrap(title, 80)), fontsize=10.5)

@@ -111,7 +111,6 @@ def likert(
     ax: Axes | None = None,
     min_n: int = 5,
     title: str | None = None,
-    item: str | None = None,
 ) -> Axes:
     """Diverging stacked bars of items' answer distributions, one bar per item and group.
 
@@ -128,8 +127,7 @@ def likert(
         Output of :func:`samverkan.distribution` (optionally suppressed with
         :func:`samverkan.suppress.suppress_distribution`).
     items
-        The ordinal item(s) to draw; default every item in the table. ``item`` is the
-        same (the older name).
+        The ordinal item(s) to draw; default every item in the table.
     by
         The group column(s) of ``distribution``; ``None`` draws one bar per item, named
         after a group column that holds a single value (a filtered table), else "Alla".
@@ -148,7 +146,7 @@ def likert(
         (gid :data:`SEGMENTS_GID`, in row order and questionnaire order) and one dashed
         patch per suppressed group (gid ``"undertryckt"``).
     """
-    table = likert_table(distribution, items=items if item is None else item, by=by, min_n=min_n)
+    table = likert_table(distribution, items=items, by=by, min_n=min_n)
     ax = axes_of(ax)
     labels = [c for c in table.columns if c not in ("item", "group", "n", "suppressed", "missing_text")]
     colours = likert_colours(len(labels))

@@ -152,15 +152,17 @@ def _charts(data: Computed, survey: str, answers: pd.DataFrame) -> None:
         shown = shown.assign(suppressed=[key in hidden for key in keys])
         for item_id in items:
             title = instrument.survey(survey).item(item_id).text
-            _chart(data, f"{survey}_{item_id}", shown, [item_id], data.group, title, survey)
+            _chart(data, f"{survey}_{item_id}", shown, [item_id], data.group, title)
         return
     shown = distribution(answers, items=items, level="respondent")
     for scale, scale_items in scale_blocks(survey):
         stem = instrument.scale(scale).question_stem.lower()
-        _chart(data, f"{survey}_{scale}", shown, scale_items, None, f"Frågor om {stem}, hela förbundet", survey)
+        _chart(data, f"{survey}_{scale}", shown, scale_items, None, f"Frågor om {stem}, hela förbundet")
 
 
-def _chart(data: Computed, name: str, shown: pd.DataFrame, items: list[str], by, title: str, survey: str) -> None:
+def _chart(data: Computed, name: str, shown: pd.DataFrame, items: list[str], by, title: str) -> None:
+    """Draw one chart (``name``: ``<survey>_<item or scale>``) and keep it with its alt text and caption."""
+    survey = name.partition("_")[0]
     rows = likert_table(shown, items=items, by=by, min_n=data.min_n)
     svg = plots.render_svg(lambda ax: plots.likert(shown, items=items, by=by, ax=ax, min_n=data.min_n, title=title),
                            name=name, layout=LIKERT, rows=len(rows),

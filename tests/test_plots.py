@@ -85,7 +85,7 @@ def fjallmarken() -> pd.DataFrame:
 
 
 def test_likert_bar_widths_are_the_percentages(frequency):
-    ax = plots.likert(frequency, item="lyssnar", by="region")
+    ax = plots.likert(frequency, items="lyssnar", by="region")
     assert isinstance(ax, Axes)
     assert_allclose(widths(ax, "Stor"), [5, 10, 15, 20, 0, 50])
     # the lower three steps left of 0, the upper three right of it
@@ -97,7 +97,7 @@ def test_likert_bar_widths_are_the_percentages(frequency):
 
 def test_likert_splits_the_middle_step_of_an_odd_scale():
     table = distribution_table("vikt_delta", {"Alla": ([2, 2, 4, 6, 6], {})})
-    ax = plots.likert(table, item="vikt_delta")
+    ax = plots.likert(table, items="vikt_delta")
     bars = segments(ax, "Alla")
     assert_allclose([w for _, w in bars], [10, 10, 20, 30, 30])
     assert_allclose([bars[2][0], bars[2][0] + bars[2][1]], [-10, 10])
@@ -107,7 +107,7 @@ def test_likert_splits_the_middle_step_of_an_odd_scale():
 
 
 def test_likert_suppresses_the_small_group(frequency):
-    ax = plots.likert(frequency, item="lyssnar", by="region")
+    ax = plots.likert(frequency, items="lyssnar", by="region")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n < 5)"]
     assert segments(ax, "Liten") == []
     empty = [p for p in ax.patches if p.get_gid() == plots.SUPPRESSED_GID]
@@ -123,14 +123,14 @@ def test_likert_suppresses_the_small_group(frequency):
 
 def test_likert_draws_an_already_suppressed_table_the_same(frequency):
     suppressed, _ = suppress.suppress_distribution(frequency)
-    ax = plots.likert(suppressed, item="lyssnar", by="region")
+    ax = plots.likert(suppressed, items="lyssnar", by="region")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n < 5)"]
     assert_allclose(widths(ax, "Stor"), [5, 10, 15, 20, 0, 50])
     assert any(t.get_text() == HIDDEN for t in ax.texts)
 
 
 def test_likert_min_n(frequency):
-    ax = plots.likert(frequency, item="lyssnar", by="region", min_n=3)
+    ax = plots.likert(frequency, items="lyssnar", by="region", min_n=3)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n = 3)"]
     assert_allclose(widths(ax, "Liten"), [100 / 3, 100 / 3, 0, 0, 100 / 3, 0])
     assert not any(t.get_text().startswith("färre") for t in ax.texts)
@@ -138,13 +138,13 @@ def test_likert_min_n(frequency):
 
 def test_likert_draws_on_the_given_or_current_axes_and_its_title_is_the_axes_title(frequency):
     figure, given = plt.subplots()
-    assert plots.likert(frequency, item="lyssnar", by="region", ax=given) is given
+    assert plots.likert(frequency, items="lyssnar", by="region", ax=given) is given
     assert given.get_title() == "De andra parterna lyssnar"  # both surveys ask it, worded apart: the label
     given.set_title("Egen rubrik")  # replaces it: no second title left or right
     assert [given.get_title(loc=loc) for loc in ("left", "center", "right")] == ["", "Egen rubrik", ""]
     plt.figure()
-    assert plots.likert(frequency, item="lyssnar", by="region") is plt.gca()
-    ax = plots.likert(frequency, item="lyssnar", by="region", title="Egen rubrik")
+    assert plots.likert(frequency, items="lyssnar", by="region") is plt.gca()
+    ax = plots.likert(frequency, items="lyssnar", by="region", title="Egen rubrik")
     assert ax.get_title() == "Egen rubrik"
 
 
@@ -152,16 +152,16 @@ def test_likert_arguments_are_checked(frequency):
     with pytest.raises(ValueError, match=r"items=\['synsatt'\] not in the table; items there: \['lyssnar'\]"):
         plots.likert(frequency, items="synsatt", by="region")
     with pytest.raises(ValueError, match=r"by=\[\] leaves several groups.*\['region'\]"):
-        plots.likert(frequency, item="lyssnar")
+        plots.likert(frequency, items="lyssnar")
     with pytest.raises(ValueError, match="by"):
-        plots.likert(frequency, item="lyssnar", by="kommun")
+        plots.likert(frequency, items="lyssnar", by="kommun")
     with pytest.raises(ValueError, match="ax="):
-        plots.likert(frequency, item="lyssnar", by="region", ax="axes")
+        plots.likert(frequency, items="lyssnar", by="region", ax="axes")
     with pytest.raises(ValueError, match="min_n"):
-        plots.likert(frequency, item="lyssnar", by="region", min_n=0)
+        plots.likert(frequency, items="lyssnar", by="region", min_n=0)
     nominal = distribution_table("strukturerad", {"Alla": ([3, 4], {})})
     with pytest.raises(ValueError, match="item='strukturerad' is nominal"):
-        plots.likert(nominal, item="strukturerad")
+        plots.likert(nominal, items="strukturerad")
 
 
 def test_diverging_lefts():
@@ -173,7 +173,7 @@ def test_likert_on_the_sample_with_suppression(fjallmarken):
     distribution = sv.distribution(fjallmarken, items="synsatt", by="region")
     table, log = suppress.suppress_distribution(distribution)
     assert log["group"].tolist() == ["Fjällbyarna"]
-    ax = plots.likert(distribution, item="synsatt", by="region")
+    ax = plots.likert(distribution, items="synsatt", by="region")
     scores = sv.score(fjallmarken, items="synsatt", by="region").set_index("region")
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [f"Dalgången (n = {scores.loc['Dalgången', 'n']})", "Fjällbyarna (n < 5)",
