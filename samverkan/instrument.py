@@ -82,6 +82,7 @@ class Scale:
     labels: tuple[str, ...]
     high: tuple[str, ...]
     question_stem: str = ""
+    high_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Item:
     kind: str
     text: str
     scale: Scale | None = None
+    label: str = ""
     values: tuple[str, ...] = ()
     nominal_high: tuple[str, ...] = ()
     background: bool = False
@@ -107,6 +109,13 @@ class Item:
     def high(self) -> tuple[str, ...]:
         """Labels counted as high values (scale's high set, or ``high`` of a nominal item)."""
         return self.scale.high if self.scale is not None else self.nominal_high
+
+    @functools.cached_property
+    def high_text(self) -> str:
+        """How the high values read in a sentence: ``"ofta eller oftare"``, ``"ja"``."""
+        if self.scale is not None and self.scale.high_text:
+            return self.scale.high_text
+        return " eller ".join(self.high)
 
     @functools.cached_property
     def high_values(self) -> tuple[int, ...]:
@@ -209,7 +218,8 @@ def _parse_scale(name: str, spec: dict[str, Any]) -> Scale:
     unknown = [h for h in high if h not in labels]
     if unknown:
         raise ValueError(f"{INSTRUMENT_PATH}: scale {name}: high labels {unknown} are not on the scale")
-    return Scale(name=name, labels=labels, high=high, question_stem=spec.get("question_stem", ""))
+    return Scale(name=name, labels=labels, high=high, question_stem=spec.get("question_stem", ""),
+                 high_text=spec.get("high_text", ""))
 
 
 def _parse_item(spec: dict[str, Any], scales: dict[str, Scale], survey: str) -> Item:
@@ -226,6 +236,7 @@ def _parse_item(spec: dict[str, Any], scales: dict[str, Scale], survey: str) -> 
         id=spec["id"],
         kind=kind,
         text=spec["text"],
+        label=spec.get("label") or spec["text"],
         scale=scale,
         values=values,
         nominal_high=nominal_high,
@@ -317,6 +328,23 @@ def items_by_id() -> dict[str, Item]:
         for item in survey_.items:
             found.setdefault(item.id, item)
     return found
+
+
+def label(item_id: str, survey_name: str | None = None) -> str:
+    """The short Swedish label readers see for ``item_id`` (``instrument.yaml``'s ``label``).
+
+    An id that both surveys ask has the same label in both; ``survey_name`` picks the
+    survey's own item when given. An unknown id is returned as it is.
+
+    >>> label("lyssnar"), label("synsatt")
+    ('De andra parterna lyssnar', 'Gemensamt synsätt på målgruppens behov')
+    """
+    if survey_name is not None and survey_name in load_instrument().surveys:
+        found = survey(survey_name)._by_id.get(item_id)
+        if found is not None:
+            return found.label
+    found = items_by_id().get(item_id)
+    return found.label if found is not None else str(item_id)
 
 
 def item(item_id: str) -> Item:

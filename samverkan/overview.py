@@ -20,7 +20,7 @@ Examples
 >>> import pandas as pd
 >>> scores = pd.DataFrame({
 ...     "forbund": ["a", "b", "c"], "name": ["A-förbundet", "B-förbundet", "C-förbundet"], "wave": "2019",
-...     "survey": "operativ", "level": "respondent", "region": "Alla", "item": "lyssnar",
+...     "survey": "operativ", "level": "respondent", "group": "Alla", "item": "lyssnar",
 ...     "n": [100, 400, 3], "share_high": [0.9, 0.6, 1.0], "suppressed": False})
 >>> table = funnel_table(scores, item="lyssnar")
 >>> table[["forbund", "n", "share_high", "outside_95", "outside_998"]].values.tolist()
@@ -34,7 +34,6 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import os
 import warnings
@@ -42,32 +41,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from . import instrument, plots
-from .files import write_atomically
-from .display import Markdown, Png, display_table, write_workbook
-from .vocabulary import FUNNEL_COVERAGES, LEVELS, OVERVIEW_SWEDISH, check_choice, check_min_n
+from .display import Figure, Html, Paragraph, Subsection, Table, absent, display_table, render, write_workbook
+from .render import FUNNEL
+from .sentences import percent
+from .vocabulary import FUNNEL_COVERAGES, LEVELS, OVERVIEW_SWEDISH, TEST_COLUMNS, check_choice, check_min_n
 from .version import __version__
 
-#: The table of ``results.json`` that holds the staff indicators at respondent level
-#: (:meth:`samverkan.ForbundReport.detectable`); the others are ``<survey>_<item>``
-#: item tables (:meth:`samverkan.ForbundReport.item_table`), at unit level in reports
-#: written before 2026-12 and at respondent level since, when each scores record carries its
-#: ``level`` (the planning table is then not a funnel source: the item tables hold the same rows).
-RESPONDENT_TABLE = "pavisbar"
 RESULTS_KEYS = ("forbund", "name", "wave", "scores", "tests")
+#: Columns every score record of a ``results.json`` has (:meth:`samverkan.ForbundReport.results`).
+SCORE_KEYS = ("survey", "level", "item", "group", "n", "share_high")
 FORBUND_COLUMNS = ["forbund", "name", "wave", "baseline_wave", "min_n", "alpha", "p_adjust", "folder"]
-SCORES_FRONT = ["forbund", "name", "wave", "table", "survey", "level", "item", "region"]
-SCORES_EMPTY = [*SCORES_FRONT, "n", "n_missing", "mean", "share_high", "share_high_ci_low", "share_high_ci_high",
-                "suppressed", "suppression_note"]
-TESTS_EMPTY = ["forbund", "name", "wave", "item", "comparison", "group", "reference", "n", "n_reference", "test",
-               "statistic", "df", "pvalue", "pvalue_adjusted", "effect_size", "effect_size_name", "ci_low",
-               "ci_high", "note", "suppressed", "suppression_note"]
+SCORES_FRONT = ["forbund", "name", "wave", "survey", "level", "item", "group"]
+SCORES_EMPTY = [*SCORES_FRONT, "question", "group_by", "n", "n_missing", "mean", "share_high", "share_high_ci_low",
+                "share_high_ci_high", "suppressed", "suppression_note"]
+TESTS_EMPTY = ["forbund", "name", "wave", *TEST_COLUMNS, "unit", "section", "family", "suppressed", "suppression_note"]
 FUNNEL_COLUMNS = [
-    "forbund", "name", "wave", "survey", "level", "item", "n", "share_high", "pooled", "limit_95_low",
+    "forbund", "name", "wave", "survey", "level", "item", "question", "n", "share_high", "pooled", "limit_95_low",
     "limit_95_high", "limit_998_low", "limit_998_high", "outside_95", "outside_998", "suppressed",
     "suppression_note",
 ]
@@ -95,14 +88,13 @@ def collect_results(reports_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of pandas.DataFrame
-        ``"scores"``: one row per förbund × table × item × group: ``forbund, name, wave,
-        table`` (the report table it came from), ``survey`` (``operativ`` /
-        ``chefsgrupp``), ``level`` (``"unit"``: item tables, one answer per respondent
-        and kommun or Mysam group; ``"respondent"``: each respondent once), ``item``,
-        ``region`` (``"Alla"`` for the förbund as a whole), then the report's columns
-        (``n, n_missing, mean, share_high, share_high_ci_low, share_high_ci_high``, …),
-        ``suppressed`` (bool: ``n`` missing or the row was suppressed in the report) and
-        ``suppression_note``.
+        ``"scores"``: one row per förbund × survey × item × group: ``forbund, name, wave,
+        survey`` (``operativ`` / ``chefsgrupp``), ``level`` (``"respondent"``: each
+        respondent once per group), ``item``, ``group`` (``"Alla"`` for the förbund as a
+        whole, else a region or a unit, as ``group_by`` says), then the report's columns
+        (``question, group_by, n, n_missing, mean, share_high, share_high_ci_low,
+        share_high_ci_high``), ``suppressed`` (bool: ``n`` missing or the row was
+        suppressed in the report) and ``suppression_note``.
         ``"tests"``: every test of every report, ``forbund, name, wave`` first, then the
         report's test columns.
         ``"forbund"``: one row per förbund collected: ``forbund, name, wave,
@@ -163,28 +155,15 @@ def read_results(path: str | os.PathLike) -> dict:
     return content
 
 
-def _table_kind(table: str) -> tuple[str | None, str | None]:
-    """``(survey, level)`` of a results table name: ``pavisbar`` or ``<survey>_<item>``."""
-    if table == RESPONDENT_TABLE:
-        return "operativ", "respondent"
-    survey = str(table).partition("_")[0]
-    return (survey, "unit") if survey in instrument.survey_names() else (None, None)
-
-
 def _scores_frame(content: dict) -> pd.DataFrame:
     table = pd.DataFrame.from_records(content["scores"])
     if table.empty:
         return pd.DataFrame()
+    missing = [k for k in SCORE_KEYS if k not in table.columns]
+    if missing:
+        raise ValueError(f"results.json: poängtabellen saknar {', '.join(missing)} (skriven av en äldre version "
+                         "av samverkan? kör rapporten igen)")
     table = table.assign(forbund=content["forbund"], name=content["name"], wave=str(content["wave"]))
-    kinds = [_table_kind(t) for t in table["table"]]
-    table["survey"] = [k[0] for k in kinds]
-    if "level" in table:  # the report says each table's level: every item table counts respondents
-        planning = (table["table"] == RESPONDENT_TABLE).to_numpy()
-        table["level"] = table["level"].where(~planning, None)
-        table.loc[planning, "survey"] = None
-    else:
-        table["level"] = [k[1] for k in kinds]
-    table["region"] = table["region"].fillna("Alla") if "region" in table else "Alla"
     note = table["suppression_note"].fillna("").astype(str) if "suppression_note" in table else ""
     table["n"] = pd.to_numeric(table["n"]).astype("Int64")
     table["suppressed"] = (table["n"].isna() | (note != "")).to_numpy(dtype=bool)
@@ -210,22 +189,23 @@ def _stack(frames: list[pd.DataFrame], front: list[str], empty: list[str]) -> pd
     return table[[*front, *[c for c in table.columns if c not in front]]]
 
 
-def collection_summary(results: dict[str, pd.DataFrame]) -> Markdown:
+def collection_summary(results: dict[str, pd.DataFrame]) -> Html:
     """What was collected, in Swedish: how many förbund, which waves, and the files that could not be read."""
     forbund, problems = results["forbund"], results["problems"]
     waves = forbund["wave"].astype(str).value_counts().sort_index()
     wave_text = ", ".join(f"{w} ({c} förbund)" for w, c in waves.items()) if len(waves) > 1 else \
         (f"mätning {waves.index[0]}" if len(waves) else "ingen mätning")
-    lines = [f"**{len(forbund)} förbund** i översikten ({wave_text}); samverkan {__version__}, "
-             f"körd {_dt.date.today().isoformat()}."]
+    parts = [Paragraph(f"i översikten ({wave_text}); samverkan {__version__}, körd {_dt.date.today().isoformat()}.",
+                       lead=f"{len(forbund)} förbund")]
     if len(waves) > 1:
-        lines.append("Förbunden kommer från olika mätningar; jämför helst förbund från samma mätning.")
+        parts.append(Paragraph("Förbunden kommer från olika mätningar; jämför helst förbund från samma mätning."))
     if len(forbund):
-        lines.append("Förbunden: " + ", ".join(sorted(forbund["name"].astype(str), key=swedish_sort_key)) + ".")
+        names = ", ".join(sorted(forbund["name"].astype(str), key=swedish_sort_key))
+        parts.append(Paragraph(f"Förbunden: {names}."))
     if len(problems):
-        lines += ["", "Kunde inte läsas och ingår inte:", "",
-                  *[f"- `{row.folder}`: {row.problem}" for row in problems.itertuples()]]
-    return Markdown("\n".join(lines))
+        rows = pd.DataFrame({"Mapp": problems["folder"].astype(str), "Problem": problems["problem"].astype(str)})
+        parts.append(Table(rows, caption="Kunde inte läsas och ingår inte"))
+    return render("parts_only.html.j2", items=parts)
 
 
 # ------------------------------------------------------------------ funnel
@@ -244,18 +224,15 @@ def _overall_rows(scores: pd.DataFrame, *, item: str, survey: str, level: str) -
     check_choice("level", level, LEVELS)
     scored = [i.id for i in instrument.survey(survey).items if i.is_scored]
     check_choice("item", item, scored)
-    if {"survey", "level"} <= set(scores.columns):
-        present = sorted(str(v) for v in scores.loc[scores["survey"] == survey, "level"].dropna().unique())
-        if present and level not in present:
-            raise ValueError(f"level={level!r} is not in results.json for survey={survey!r} (levels there: "
-                             f"{present}; reports before 2026-12 hold level='respondent' only for "
-                             "survey='operativ')")
-    missing = [c for c in ["forbund", "name", "survey", "level", "region", "item", "n", "share_high"]
+    missing = [c for c in ["forbund", "name", "survey", "level", "group", "item", "n", "share_high"]
                if c not in scores.columns]
     if missing:
         raise ValueError(f"scores lacks the columns {missing}; pass collect_results(...)['scores']")
+    present = sorted(str(v) for v in scores.loc[(scores["survey"] == survey).to_numpy(), "level"].dropna().unique())
+    if present and level not in present:
+        raise ValueError(f"level={level!r} is not in results.json for survey={survey!r} (levels there: {present})")
     rows = scores[(scores["survey"] == survey).to_numpy() & (scores["level"] == level).to_numpy()
-                  & (scores["region"] == "Alla").to_numpy() & (scores["item"] == item).to_numpy()]
+                  & (scores["group"] == "Alla").to_numpy() & (scores["item"] == item).to_numpy()]
     if rows["forbund"].duplicated().any():
         twice = sorted(rows.loc[rows["forbund"].duplicated(), "forbund"].astype(str).unique())
         raise ValueError(f"scores holds several overall rows of item {item!r} for förbund {twice}")
@@ -297,9 +274,8 @@ def funnel_table(
     survey
         ``"operativ"`` (staff) or ``"chefsgrupp"`` (managers).
     level
-        ``"respondent"`` (default: each respondent counted once, as the binomial limits
-        assume; staff only) or ``"unit"`` (the "Alla" row of each report's item table,
-        where a respondent answering for several kommuner counts once per kommun).
+        ``"respondent"`` (each respondent counted once, as the binomial limits assume:
+        what the reports publish).
     min_n
         Förbund with fewer answers are left out of the funnel (and of the pooled share)
         and marked.
@@ -308,7 +284,7 @@ def funnel_table(
     -------
     pandas.DataFrame
         One row per förbund, sorted by name: ``forbund, name, wave, survey, level,
-        item, n`` (``Int64``), ``share_high``, ``pooled``, ``limit_95_low,
+        item, question`` (its Swedish label), ``n`` (``Int64``), ``share_high``, ``pooled``, ``limit_95_low,
         limit_95_high, limit_998_low, limit_998_high`` (the limits at this förbund's
         ``n``), ``outside_95, outside_998`` (nullable bool), ``suppressed`` (bool),
         ``suppression_note``. On suppressed rows ``n``, ``share_high``, the limits and
@@ -325,7 +301,7 @@ def funnel_table(
     table = pd.DataFrame({
         "forbund": rows["forbund"].to_numpy(), "name": rows["name"].to_numpy(),
         "wave": rows["wave"].astype(str).to_numpy() if "wave" in rows else "",
-        "survey": survey, "level": level, "item": item,
+        "survey": survey, "level": level, "item": item, "question": instrument.label(item, survey),
         "n": n.where(~small).to_numpy(), "share_high": np.where(small, np.nan, share),
         "pooled": np.where(small, np.nan, pooled),
     })
@@ -404,34 +380,62 @@ def _by_name(table: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ display and outputs
 
 
-def display_funnel_table(table: pd.DataFrame, *, empty_text: str = "Inga förbund att visa."):
+def display_funnel_table(table: pd.DataFrame, *, empty_text: str = "Inga förbund att visa.",
+                         caption: str = "Förbund utanför kontrollgränserna, fråga för fråga"):
     """A :func:`funnel_table` or :func:`outside_limits` table as readers see it (Swedish, percent, "–").
 
-    Returns a :class:`samverkan.display.Table` (:func:`samverkan.display_table`), or
-    ``empty_text`` as Markdown when the table has no rows.
+    Returns a :class:`samverkan.display.Table` (:func:`samverkan.display_table`) with
+    the questions' labels, or ``empty_text`` as a paragraph when the table has no rows.
     """
     if table.empty:
-        return Markdown(empty_text)
-    order = ["item", "name", "wave", "n", "share_high", "direction", "outside_95", "outside_998", *LIMIT_COLUMNS]
-    notes = ["suppression_note"] if "suppression_note" in table and (table["suppression_note"] != "").any() else []
-    shown = table[[c for c in order if c in table.columns] + notes].copy()
+        return Html(render("parts_only.html.j2", items=[Paragraph(empty_text)]))
+    shown = table if "question" in table else table.assign(question=table["item"].astype(str).map(instrument.label))
+    order = ["question", "name", "wave", "n", "share_high", "direction", "outside_95", "outside_998", *LIMIT_COLUMNS]
+    notes = ["suppression_note"] if "suppression_note" in shown and (shown["suppression_note"] != "").any() else []
+    shown = shown[[c for c in order if c in shown.columns] + notes].copy()
     for column in LIMIT_COLUMNS:
         if column in shown:
             shown[column] = [None if pd.isna(v) else f"{100 * v:.1f} %".replace(".", ",") for v in shown[column]]
-    return display_table(shown.rename(columns=OVERVIEW_SWEDISH))
+    return display_table(shown, headers=OVERVIEW_SWEDISH, caption=caption)
 
 
-def funnel_png(table: pd.DataFrame, *, item: str, min_n: int = 5) -> bytes:
-    """One item's funnel plot (:func:`samverkan.plots.funnel` of a :func:`funnel_table`) as PNG bytes."""
-    figure, ax = plt.subplots(figsize=(8, 5))
-    try:
-        plots.funnel(table, item=item, group="name", ax=ax, min_n=min_n)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None},
-                       pil_kwargs={"compress_level": 1})  # zlib level 1: ~4 ms a plot faster than 6, ~2 % larger
-    finally:
-        plt.close(figure)
-    return buffer.getvalue()
+def _position(row) -> str:
+    """Where a förbund lies against the limits, in Swedish."""
+    if row.suppressed:
+        return "visas inte (för få svar)"
+    if row.outside_998:
+        return f"{'över' if row.share_high > row.pooled else 'under'} 99,8 %-gränsen"
+    if row.outside_95:
+        return f"{'över' if row.share_high > row.pooled else 'under'} 95 %-gränsen"
+    return "inom gränserna"
+
+
+def funnel_figure(table: pd.DataFrame, *, item: str, survey: str = "operativ", min_n: int = 5) -> Figure:
+    """One item's funnel plot (:func:`samverkan.plots.funnel` of a :func:`funnel_table`) as SVG with alt text."""
+    name = f"funnel_{survey}_{item}"
+    label = instrument.label(item, survey)
+    svg = plots.render_svg(lambda ax: plots.funnel(table, item=item, group="name", ax=ax, min_n=min_n),
+                           name=name, layout=FUNNEL, title=f"Trattdiagram: {label}")
+    shown = table[~table["suppressed"]]
+    outside = [f"{r.name} ({_position(r)})" for r in shown.itertuples() if r.outside_95]
+    pooled = percent(shown["pooled"].iloc[0]) if len(shown) else "–"
+    alt = (f"Trattdiagram: {label}. {len(shown)} förbund visas; sammanvägd andel {pooled}. "
+           + (f"Utanför gränserna: {'; '.join(outside)}." if outside else "Alla förbund ligger inom gränserna.")
+           + " Varje förbunds värde står i tabellen under diagrammet.")
+    return Figure(name=name, svg=svg, alt=alt, caption="Punkterna är förbund: antal svarande vågrätt, andel höga "
+                  "värden lodrätt; streckade linjer 95 %-gränser, prickade 99,8 %-gränser.")
+
+
+def funnel_listing(table: pd.DataFrame, *, item: str, survey: str = "operativ") -> Table:
+    """Every förbund of a funnel plot with its n, share and position, sorted by name (not a ranking)."""
+    rows = pd.DataFrame({
+        "Förbund": table["name"].astype(str),
+        "Svarande": ["–" if pd.isna(n) else f"{int(n):,}".replace(",", "\u00a0") for n in table["n"]],
+        "Andel höga värden": ["–" if pd.isna(v) else f"{100 * v:.1f}\u00a0%".replace(".", ",")
+                              for v in table["share_high"]],
+        "Läge": [_position(r) for r in table.itertuples()],
+    })
+    return Table(rows, caption=f"{instrument.label(item, survey)}: alla förbund i diagrammet")
 
 
 def write_overview(
@@ -441,14 +445,14 @@ def write_overview(
     items: Sequence[str] | None = None,
     level: str = "respondent",
     min_n: int = 5,
-    figures: Mapping[str, bytes] | None = None,
+    figures: Mapping[str, Figure] | None = None,
 ) -> list[Path]:
     """Write the overview's tables and funnel plots into ``output_dir`` (``""``: write nothing).
 
     ``output_dir/tables.xlsx`` (Swedish headers, unrounded numbers) holds the sheets
     ``forbund`` (the förbund collected), ``tratt`` (:func:`funnel_table` of every item),
     ``utanfor_granserna`` (:func:`outside_limits`), ``test`` (every förbund's tests) and
-    ``problem`` (files that could not be read); ``output_dir/figures/funnel_operativ_<item>.png``
+    ``problem`` (files that could not be read); ``output_dir/figures/funnel_operativ_<item>.svg``
     holds one funnel plot per item (:func:`samverkan.plots.funnel`). Staff survey only.
 
     Parameters
@@ -462,8 +466,8 @@ def write_overview(
     level, min_n
         As :func:`funnel_table`.
     figures
-        Funnel plots already drawn (item → PNG bytes, as :class:`Overview` keeps
-        them); the other items are drawn here.
+        Funnel plots already drawn (item → :class:`samverkan.display.Figure`, as
+        :class:`Overview` keeps them); the other items are drawn here.
 
     Returns
     -------
@@ -486,9 +490,8 @@ def write_overview(
     written = [write_workbook(folder / "tables.xlsx", sheets, headers=OVERVIEW_SWEDISH)]
     figures = figures or {}
     for item_id, table in funnels.items():
-        png = figures[item_id] if item_id in figures else funnel_png(table, item=item_id, min_n=min_n)
-        written.append(write_atomically(folder / "figures" / f"funnel_operativ_{item_id}.png",
-                                        lambda p, data=png: p.write_bytes(data)))
+        figure = figures[item_id] if item_id in figures else funnel_figure(table, item=item_id, min_n=min_n)
+        written.append(figure.save(folder / "figures" / f"funnel_operativ_{item_id}.svg"))
     return written
 
 
@@ -497,25 +500,26 @@ class Overview:
     """The cross-förbund overview as the notebook shows it: each funnel plot drawn once.
 
     ``notebooks/overview.ipynb`` is a heading plus one call per cell on an ``Overview``
-    of :func:`collect_results`; :meth:`funnel` keeps the PNG it shows, and
-    :meth:`write_outputs` writes those same bytes to ``figures/`` (drawing a funnel
-    plot costs ~0.25 s, and the batch runs the overview after every förbund's report).
+    of :func:`collect_results`; :meth:`funnel` keeps the figure it shows, and
+    :meth:`write_outputs` writes that same SVG to ``figures/``.
     """
 
     results: dict[str, pd.DataFrame]
     level: str = "respondent"
     min_n: int = 5
-    figures: dict[str, bytes] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
 
-    def summary(self) -> Markdown:
+    def summary(self) -> Html:
         """Which förbund the overview holds (:func:`collection_summary`)."""
         return collection_summary(self.results)
 
-    def funnel(self, *, item: str) -> "Png":
-        """The funnel plot of ``item`` (staff survey), as PNG."""
+    def funnel(self, *, item: str) -> Subsection:
+        """The funnel plot of ``item`` (staff survey) under the question's label, with every förbund listed beneath."""
         table = funnel_table(self.results["scores"], item=item, level=self.level, min_n=self.min_n)
-        self.figures[item] = funnel_png(table, item=item, min_n=self.min_n)
-        return Png(self.figures[item])
+        self.figures[item] = funnel_figure(table, item=item, min_n=self.min_n)
+        parts = (self.figures[item], funnel_listing(table, item=item)) if len(table) else \
+            (absent("Inget förbund har svar på frågan."),)
+        return Subsection(instrument.label(item), parts, key=f"tratt-{item}")
 
     def outside(self, *, empty_text: str = "Inga förbund att visa."):
         """The förbund outside the control limits, as readers see them (:func:`display_funnel_table`)."""

@@ -2,7 +2,7 @@
 
 ``samverkan report params/<f>.yaml --out DIR`` writes ``DIR/<f>/``: ``report.ipynb``
 (executed), ``report.html`` (no code, no parameters, figures embedded), ``tables.xlsx``,
-``figures/*.png`` and ``results.json``. Everything is written into a temporary folder
+``figures/*.svg`` and ``results.json``. Everything is written into a temporary folder
 beside it and renamed into place only when complete, so an interrupted or failing run
 never leaves a half-written report; a failing notebook's executed copy is kept as
 ``DIR/<f>.failed.ipynb``.
@@ -26,7 +26,7 @@ from .kernels import FreshKernel, NotebookFailed
 from .params import PARAMS_KEYS, Params, load_params
 
 NOTEBOOK = resources.NOTEBOOKS_DIR / "forbund_report.ipynb"
-HIDDEN_TAGS = {"injected-parameters", "parameters", "setup"}
+HIDDEN_TAGS = {"injected-parameters", "parameters", "setup", "notebook-only"}
 
 
 class ReportError(RuntimeError):
@@ -90,13 +90,21 @@ def notebook_parameters(params, output_dir: Path) -> dict:
 
 
 def to_html(executed, target: Path, title: str) -> Path:
-    """Convert an executed notebook (a path, or the notebook itself) to HTML without code or parameters cells."""
+    """Convert an executed notebook (a path, or the notebook itself) to HTML without code or parameters cells.
+
+    The page is samverkan's own template (``samverkan/templates/nbconvert/samverkan``):
+    ``lang="sv"``, the report's style sheet for screen and A4 print, ``title`` as the page
+    title and on every printed page, no code and no input prompts.
+    """
     import nbformat
+
+    from .display import stylesheet
 
     notebook = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(executed, as_version=4)
     nbformat.validate(notebook)
     with _EXPORTER["lock"]:
-        body, _ = prepare_html().from_notebook_node(notebook, resources={"metadata": {"name": title}})
+        body, _ = prepare_html().from_notebook_node(
+            notebook, resources={"metadata": {"name": title}, "samverkan_css": stylesheet()})
     return write_atomically(target, lambda p: p.write_text(body, encoding="utf-8"))
 
 
@@ -119,21 +127,27 @@ def prepare_html():
         return _EXPORTER["html"]
 
 
+def _svg_base64(svg: str) -> str:
+    import base64
+
+    return base64.b64encode(str(svg).encode("utf-8")).decode("ascii")
+
+
 def _report_exporter():
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    class ReportExporter(HTMLExporter):
-        """nbconvert's lab HTML without its closing BeautifulSoup pass, validating the notebook once.
+    from .display import TEMPLATES_DIR, css_string
 
-        That pass re-parses the whole page (images and style sheet included) only to add
-        ``alt`` and ``tabindex`` attributes; it cost ~0.35 s of a report's ~0.4 s
-        conversion. The report's images get their ``alt`` text here instead. nbconvert
-        also validates the notebook after each of its 13 preprocessors (~5 ms each);
-        :func:`to_html` validates it once before converting.
+    class ReportExporter(HTMLExporter):
+        """nbconvert's HTML exporter with samverkan's page template, validating the notebook once.
+
+        The template is rendered directly (``TemplateExporter.from_notebook_node``):
+        HTMLExporter's closing BeautifulSoup pass re-parses the whole page only to add
+        ``alt`` and ``tabindex`` attributes (~0.35 s a report); samverkan's figures carry
+        their own alt text. nbconvert also validates the notebook after each of its 13
+        preprocessors (~5 ms each); :func:`to_html` validates it once before converting.
         """
 
         def _validate_preprocessor(self, nbc, preprocessor):
@@ -141,19 +155,14 @@ def _report_exporter():
 
         def from_notebook_node(self, nb, resources=None, **kw):
             resources = self._init_resources(resources)
-            self.register_filter("highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=self))
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return _IMG_WITHOUT_ALT.sub(f'<img alt="{IMAGE_ALT}" ', body), resources
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
-    exporter = ReportExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = ReportExporter(template_name="samverkan", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
+                              exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_filter("css_string", css_string)
+    exporter.register_filter("svg_base64", _svg_base64)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True), enabled=True)
     return exporter
-
-
-IMAGE_ALT = "Diagram: se rubriken och tabellen intill"
-_IMG_WITHOUT_ALT = re.compile(r"<img (?![^>]*\balt=)")
 
 
 # ------------------------------------------------------------------ what published pages may say

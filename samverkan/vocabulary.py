@@ -61,9 +61,14 @@ TEST_DTYPES = {**{c: "string" for c in ["item", "comparison", "group", "referenc
                                          "ci_high"]},
                "n": "Int64", "n_reference": "Int64"}
 
+#: The descriptive companion of a two-group test: each group's share of high values and their
+#: difference (group − reference) with its interval, as proportions.
+SHARE_TEST_COLUMNS = ("share_high", "share_high_reference", "share_difference", "share_difference_ci_low",
+                      "share_difference_ci_high")
+
 #: Swedish column headers of result tables, for display and workbooks.
 SWEDISH = {
-    "item": "Fråga", "region": "Region", "unit": "Kommun", "strukturerad": "Strukturerad samverkan",
+    "item": "Fråga (id)", "region": "Region", "unit": "Kommun", "strukturerad": "Strukturerad samverkan",
     "survey": "Enkät", "wave": "Mätning", "n": "Antal svar", "n_missing": "Saknade svar", "n_high": "Antal höga",
     "mean": "Medelvärde (steg)", "median": "Median (steg)", "share_high": "Andel höga värden",
     "share_high_ci_low": "95 % KI, nedre", "share_high_ci_high": "95 % KI, övre",
@@ -83,6 +88,11 @@ SWEDISH = {
     "alpha_if_dropped": "Alfa utan frågan", "index": "Samverkansindex (0–100)", "index_ci_low": "Index, KI nedre",
     "index_ci_high": "Index, KI övre", "reported": "Redovisas", "reliability": "Reliabilitet",
     "tests": "Antal test", "holding": "Håller", "method": "Metod",
+    "share_high_reference": "Andel höga värden (jämförelse)", "share_difference": "Skillnad i andel höga värden",
+    "share_difference_ci_low": "Skillnad, 95 % KI nedre", "share_difference_ci_high": "Skillnad, 95 % KI övre",
+    "question": "Fråga", "column": "Kolumn", "cells": "Ifyllda celler", "share": "Andel",
+    "group_by": "Grupperat efter", "level": "Nivå", "people_up": "Personer, ökning",
+    "people_down": "Personer, minskning", "sd": "Standardavvikelse", "reliability_name": "Reliabilitetsmått",
 }
 #: Swedish headers of the cross-förbund overview's tables (the result headers plus its own).
 OVERVIEW_SWEDISH = {

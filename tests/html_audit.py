@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data"}
+#: Attributes that are text for readers (a chart's alt text names its groups): counted as text, not as markup.
+TEXT_ATTRIBUTES = {"alt", "title", "aria-label"}
 
 
 @dataclass
@@ -30,7 +32,10 @@ class _Collector(HTMLParser):
         self.audit.tags.add(tag)
         for name, value in attrs:
             value = value or ""
-            self.audit.attribute_values.append(value)
+            if name.lower() in TEXT_ATTRIBUTES:
+                self.audit.text.append(value)
+            else:
+                self.audit.attribute_values.append(value)
             if name.lower().startswith("on"):
                 self.audit.events.append((tag, name, value))
             if name.lower() in URL_ATTRIBUTES and value.strip().lower().startswith(("javascript:", "vbscript:")):

@@ -1,15 +1,16 @@
 """The differencing attack on every published report: no group below min_n can be worked out.
 
-For each förbund the whole report is built as the notebook builds it, and its outputs
-are read back as an outsider would read them: ``tables.xlsx``, ``results.json`` and
-what each chart draws. Every published count becomes a linear equation over
+For each förbund the whole report is built (``build_report``: every table, chart, test
+and sentence at once), and its outputs are read back as an outsider would read them:
+``tables.xlsx``, ``results.json`` and what each chart draws. Every published count becomes a linear equation over
 "atoms" — the respondents of a survey grouped by their set of units, their answer to
 ``strukturerad`` and whether they answered the item — at the level it counts
 (respondent: once per group; unit: once per unit row). Totals, region and unit rows,
 chart groups, each test's ``n``/``n_reference`` and the total ``n`` of a many-group
-test, the data overview's respondents and unit rows, and ``n + n_missing`` of another
-item's row (the same people, every item) all go in; a share of high values times its
-``n`` and a test's difference in shares give the equations for the high answers.
+test, the data overview's respondents, and ``n + n_missing`` of another item's row (the
+same people, every item) all go in; a share of high values times its ``n`` — of a
+table row, a chart bar, or each group of a two-group test — and a test's difference in
+shares give the equations for the high answers.
 
 A group below ``min_n`` — a region, a municipality, a structured-collaboration group,
 a municipality × structured group, a survey's total — is recovered when its count is
@@ -36,8 +37,7 @@ import pytest
 import yaml
 
 import samverkan as sv
-from samverkan import instrument
-from samverkan import report as report_module
+from samverkan import instrument, report_data
 from samverkan.params import load_params
 from samverkan.report import build_report
 from samverkan.stats.scores import analysis_population
@@ -47,10 +47,10 @@ from .conftest import ROOT
 
 SAMPLES = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
 ENGLISH = {swedish: column for column, swedish in SWEDISH.items()}
-#: Test families: the level each counts at and the column that splits its groups.
-FAMILIES = {"strukturerad": ("respondent", "strukturerad"), "strukturerad_kommun": ("unit", "strukturerad"),
-            "region": ("respondent", "region"), "region_tabell4": ("unit", "region"),
-            "region_chefer": ("unit", "region")}
+#: Report sections with group tests: the level each counts at and the column that splits its groups.
+SECTIONS = {"strukturerad": ("respondent", "strukturerad"), "strukturerad_kommun": ("respondent", "strukturerad"),
+            "region": ("respondent", "region"), "region_tabell4": ("respondent", "region"),
+            "region_chefer": ("respondent", "region")}
 
 
 # ------------------------------------------------------------------ the small-groups fixture
@@ -99,27 +99,18 @@ def _rewrite(source, target: Path, column: str, unit_of) -> None:
 
 
 def _publish(params_path: Path, folder: Path, monkeypatch) -> tuple[dict, dict]:
-    """Build the report as the notebook does; the outputs read back, and each chart's drawn table."""
+    """Build the report; its outputs read back, each chart's drawn table, and the answers (the truth)."""
     charts: dict[tuple[str, str], pd.DataFrame] = {}
-    drawn = report_module.plots.likert_table
+    described = report_data.likert_alt
 
-    def recording(distribution, *, item, by=None, min_n=5):
-        table = drawn(distribution, item=item, by=by, min_n=min_n)
-        charts[(str(distribution["survey"].iloc[0]) if "survey" in distribution else "?", item)] = table
-        return table
+    def recording(rows, survey, min_n):  # every chart's alt text is made from the very table it draws
+        for item in rows["item"].unique():
+            charts[(survey, str(item))] = rows[rows["item"] == item]
+        return described(rows, survey, min_n)
 
-    monkeypatch.setattr(report_module.plots, "likert_table", recording)
+    monkeypatch.setattr(report_data, "likert_alt", recording)
     params = load_params(params_path)
-    rep = build_report(**{k: v for k, v in params.parameters().items() if k != "output_dir"})
-    rep.summary(), rep.about(), rep.data_overview(), rep.verksamhet()
-    for survey in ("operativ", "chefsgrupp"):
-        if survey == "chefsgrupp" and rep.managers is None:
-            continue
-        for item in instrument.survey(survey).indicator_items:
-            ref = item.id if survey == "operativ" else f"chefsgrupp:{item.id}"
-            rep.item_chart(ref), rep.item_table(ref)
-    rep.structured(), rep.structured_by_unit(), rep.regions(), rep.paired(), rep.managers_vs_staff()
-    rep.forms(), rep.change(), rep.detectable(), rep.suppression()
+    rep = build_report(params)
     rep.write_outputs(folder)
     book = openpyxl.load_workbook(folder / "tables.xlsx", read_only=True)
     sheets = {}
@@ -127,7 +118,12 @@ def _publish(params_path: Path, folder: Path, monkeypatch) -> tuple[dict, dict]:
         rows = list(sheet.iter_rows(values_only=True))
         sheets[sheet.title] = pd.DataFrame(rows[1:], columns=[ENGLISH.get(h, h) for h in rows[0]]) if rows else None
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    return {"sheets": sheets, "results": results, "charts": charts}, {"params": params, "report": rep}
+    answers = {survey: sv.load(path, survey=survey, regions=params.regions) for survey, path in params.data.items()
+               if path is not None}
+    if "operativ" in answers:
+        answers["operativ"] = analysis_population(answers["operativ"])
+    return {"sheets": sheets, "results": results, "charts": charts}, {"params": params, "report": rep,
+                                                                     "answers": answers}
 
 
 # ------------------------------------------------------------------ atoms: the truth, from the exports
@@ -199,22 +195,29 @@ def _shown(value) -> bool:
     return value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA
 
 
+def _scores(published: dict, survey: str, item: str | None = None) -> list[dict]:
+    table = published["sheets"].get("andel")
+    if table is None:
+        return []
+    rows = table[(table["survey"] == survey).to_numpy()]
+    return rows[(rows["item"] == item).to_numpy()].to_dict("records") if item else rows.to_dict("records")
+
+
 def _table_facts(published: dict, regions: dict, survey: str, item: str) -> list[tuple]:
     """``(group, level, status, high_share)`` of every published count of ``item`` (``high_share`` may be None)."""
     facts = []
-    table = published["sheets"].get(f"{survey}_{item}")
-    for row in ([] if table is None else table.to_dict("records")):
-        group = _region_group(regions, row["region"])
+    for row in _scores(published, survey, item):
+        group = _region_group(regions, row["group"])
         if _shown(row.get("n")):
-            facts.append((group, "unit", "n", row.get("share_high") if _shown(row.get("share_high")) else None))
+            facts.append((group, "respondent", "n", row.get("share_high") if _shown(row.get("share_high")) else None))
         if _shown(row.get("n_missing")):
-            facts.append((group, "unit", "n_missing", None))
+            facts.append((group, "respondent", "n_missing", None))
     chart = published["charts"].get((survey, item))
     labels = list(instrument.item(item).labels) if chart is not None else []
     high = [labels[v - 1] for v in instrument.item(item).high_values] if labels else []
     for row in ([] if chart is None else chart.to_dict("records")):
         if not row["suppressed"]:
-            facts.append((_region_group(regions, row["group"]), "unit", "n", sum(row[h] for h in high) / 100))
+            facts.append((_region_group(regions, row["group"]), "respondent", "n", sum(row[h] for h in high) / 100))
     pavisbar = published["sheets"].get("pavisbar")
     if survey == "operativ" and pavisbar is not None:
         for row in pavisbar[pavisbar["item"] == item].to_dict("records"):
@@ -225,7 +228,7 @@ def _table_facts(published: dict, regions: dict, survey: str, item: str) -> list
 
 def _test_rows(published: dict) -> list[dict]:
     rows = []
-    for name in ("strukturerad", "strukturerad_kommun", "regioner", "chefer_personal"):
+    for name in ("strukturerad", "regioner", "chefer_personal"):
         sheet = published["sheets"].get(name)
         if sheet is not None:
             rows += sheet.to_dict("records")
@@ -240,51 +243,46 @@ def _test_group(row: dict, names: str, regions: dict, by: str) -> Group:
 
 
 def _test_facts(published: dict, regions: dict, survey: str, item: str) -> tuple[list[tuple], list[tuple]]:
-    """Count facts ``(group, level)`` and share-difference facts ``(group, n, reference, n_ref, diff, level)``."""
-    counts, differences = [], []
+    """Count facts ``(group, level)``; share facts ``(group, level)`` (a group's share is published beside its
+    ``n``) and share-difference facts ``(group, n, reference, n_ref, diff, level)``."""
+    counts, shares, differences = [], [], []
     for row in _test_rows(published):
-        family = row.get("family")
-        if family == "chefer_personal" and row["item"] == item:  # each survey's total, respondent level
+        section = row.get("section")
+        if section == "chefer_personal" and row["item"] == item:  # each survey's total, respondent level
             named = {row["group"]: row["n"], row["reference"]: row["n_reference"]}
             counts += [(Group(), "respondent")] if _shown(named.get(survey)) else []
             continue
-        if row["item"] != item or family not in FAMILIES or (survey == "chefsgrupp") != (family == "region_chefer"):
+        if row["item"] != item or section not in SECTIONS or (survey == "chefsgrupp") != (section == "region_chefer"):
             continue
-        level, by = FAMILIES[family]
+        level, by = SECTIONS[section]
+        group = _test_group(row, row["group"], regions, by)
         if _shown(row["n"]):
-            counts.append((_test_group(row, row["group"], regions, by), level))
+            counts.append((group, level))
+            if _shown(row.get("share_high")):
+                shares.append((group, level))
         if _shown(row.get("reference")) and _shown(row.get("n_reference")):
-            counts.append((_test_group(row, row["reference"], regions, by), level))
-            if row.get("effect_size_name") == "share_high difference" and _shown(row.get("effect_size")):
-                differences.append((_test_group(row, row["group"], regions, by), row["n"],
-                                    _test_group(row, row["reference"], regions, by), row["n_reference"],
-                                    row["effect_size"], level))
-    return counts, differences
+            reference = _test_group(row, row["reference"], regions, by)
+            counts.append((reference, level))
+            if _shown(row.get("share_high_reference")):
+                shares.append((reference, level))
+            if _shown(row.get("share_difference")):
+                differences.append((group, row["n"], reference, row["n_reference"], row["share_difference"], level))
+    return counts, shares, differences
 
 
 def _overview_facts(published: dict, regions: dict, survey: str) -> list[tuple]:
-    data = published["sheets"]["data"]
+    data = published["sheets"]["underlag"]
     facts = []
     for row in data[data["survey"] == survey].to_dict("records"):
-        group = _region_group(regions, row["region"])
         if _shown(row["respondents"]):
-            facts.append((group, "respondent", "rows"))
-        if _shown(row["unit_rows"]):
-            facts.append((group, "unit", "rows"))
+            facts.append((_region_group(regions, row["group"]), "respondent", "rows"))
     return facts
 
 
 def _rows_from_other_items(published: dict, regions: dict, survey: str, item: str) -> list[tuple]:
-    """``n + n_missing`` of the same group in another item's table: its unit rows, whatever the item."""
-    facts = []
-    for other in instrument.survey(survey).indicator_items:
-        table = published["sheets"].get(f"{survey}_{other.id}")
-        if other.id == item or table is None:
-            continue
-        for row in table.to_dict("records"):
-            if _shown(row.get("n")) and _shown(row.get("n_missing")):
-                facts.append((_region_group(regions, row["region"]), "unit", "rows"))
-    return facts
+    """``n + n_missing`` of the same group in another item's row: its respondents, whatever the item."""
+    return [(_region_group(regions, row["group"]), "respondent", "rows") for row in _scores(published, survey)
+            if row["item"] != item and _shown(row.get("n")) and _shown(row.get("n_missing"))]
 
 
 # ------------------------------------------------------------------ small groups, from the truth
@@ -313,13 +311,14 @@ def _attack_item(published, answers, regions, survey, item, min_n) -> list[str]:
     """What a subtraction recovers of ``item``'s small groups (their counts and their high answers)."""
     atoms = _atoms(answers, item)
     table = _table_facts(published, regions, survey, item)
-    counts, differences = _test_facts(published, regions, survey, item)
+    counts, shares, differences = _test_facts(published, regions, survey, item)
     count_facts = [_vector(atoms, g, level, status) for g, level, status, _ in table]
     count_facts += [_vector(atoms, g, level, "n") for g, level in counts]
     count_facts += [_vector(atoms, g, level, "rows") for g, level, _ in
                     _overview_facts(published, regions, survey) + _rows_from_other_items(published, regions,
                                                                                           survey, item)]
     high_facts = [_vector(atoms, g, level, "n") for g, level, status, share in table if share is not None]
+    high_facts += [_vector(atoms, g, level, "n") for g, level in shares]
     high_facts += [n_ref * _vector(atoms, g, level, "n") - n * _vector(atoms, r, level, "n")
                    for g, n, r, n_ref, _, level in differences]
     found = []
@@ -349,16 +348,17 @@ def _attack_overview(published, answers, regions, survey, min_n) -> list[str]:
 
 def attack(published: dict, built: dict) -> list[str]:
     """Every small group's count the published numbers give away (empty: the report holds)."""
-    rep, params = built["report"], built["params"]
+    params, answers_of = built["params"], built["answers"]
     regions = {name: [str(u) for u in units] for name, units in params.regions.items()}
     found = []
-    for survey, answers in (("operativ", rep.staff), ("chefsgrupp", rep.managers)):
+    for survey in ("operativ", "chefsgrupp"):
+        answers = answers_of.get(survey)
         if answers is None:
             continue
         items = [i.id for i in instrument.survey(survey).indicator_items] + (["strukturerad"] * (survey == "operativ"))
         for item in items:
-            found += _attack_item(published, answers, regions, survey, item, rep.min_n)
-        found += _attack_overview(published, answers, regions, survey, rep.min_n)
+            found += _attack_item(published, answers, regions, survey, item, params.min_n)
+        found += _attack_overview(published, answers, regions, survey, params.min_n)
     return found
 
 
@@ -374,16 +374,15 @@ def _published_counts(rows) -> set[tuple]:
 def _same_numbers_in_workbook_and_results(published: dict) -> None:
     """``results.json`` publishes no count the workbook does not (so attacking the workbook covers both)."""
     results = published["results"]
-    sheets = [published["sheets"][name] for name in ("strukturerad", "strukturerad_kommun", "regioner", "parade",
-                                                     "chefer_personal", "forandring")
+    sheets = [published["sheets"][name] for name in ("strukturerad", "regioner", "parade", "chefer_personal",
+                                                     "forandring")
               if published["sheets"].get(name) is not None]
     in_book = set().union(*(_published_counts(s.astype(object).where(s.notna(), None).to_dict("records"))
                             for s in sheets))
     assert _published_counts(results["tests"]) <= in_book
+    sheet = published["sheets"]["andel"]
     for row in results["scores"]:
-        sheet = published["sheets"][row["table"]]
-        region = row.get("region")
-        match = sheet[(sheet["item"] == row["item"]) & ((sheet["region"] == region) if region else True)]
+        match = sheet[(sheet["survey"] == row["survey"]) & (sheet["item"] == row["item"]) & (sheet["group"] == row["group"])]
         assert not _shown(row["n"]) or (match["n"] == row["n"]).any(), row
 
 
@@ -415,9 +414,9 @@ def test_no_small_group_of_the_small_groups_forbund_can_be_recovered_by_subtract
 def test_the_attack_finds_a_small_region_behind_the_tests_of_the_others(small_groups):
     """Not blind to tests either: with only the small region left out (no complement), Liten = Alla − the tested."""
     published, built = _copy(small_groups[0]), small_groups[1]
-    rep = built["report"]
-    kept = rep.staff[rep.staff["region"] != "Liten"]
-    tests = sv.compare(kept, by="region", items="lyssnar").assign(family="region")
+    staff = built["answers"]["operativ"]
+    kept = staff[staff["region"] != "Liten"]
+    tests = sv.compare(kept, by="region", items="lyssnar").assign(section="region")
     published["sheets"]["regioner"] = tests
     found = attack(published, built)
     assert "operativ:lyssnar: region Liten (respondent) n = 3" in found, found
@@ -426,9 +425,12 @@ def test_the_attack_finds_a_small_region_behind_the_tests_of_the_others(small_gr
 def test_the_attack_finds_what_the_issue_found_in_an_unprotected_table(small_groups):
     """The attack is not blind: published unprotected, Liten's count falls out of Alla − Stor − Mellan."""
     published, built = _copy(small_groups[0]), small_groups[1]
-    rep = built["report"]
-    scores = sv.score(rep.staff, items="lyssnar", by="region")
-    overall = sv.score(rep.staff, items="lyssnar").assign(region="Alla")
-    published["sheets"]["operativ_lyssnar"] = pd.concat([overall, scores.astype({"region": str})])
+    staff = built["answers"]["operativ"]
+    scores = sv.score(staff, items="lyssnar", by="region", level="respondent").rename(columns={"region": "group"})
+    overall = sv.score(staff, items="lyssnar", level="respondent").assign(group="Alla")
+    unprotected = pd.concat([overall, scores.astype({"group": str})]).assign(survey="operativ")
+    andel = published["sheets"]["andel"]
+    others = andel[~((andel["survey"] == "operativ") & (andel["item"] == "lyssnar")).to_numpy()]
+    published["sheets"]["andel"] = pd.concat([others, unprotected.astype({"item": str})], ignore_index=True)
     found = attack(published, built)
     assert any(f.startswith("operativ:lyssnar: region Liten") for f in found), found

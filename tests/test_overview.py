@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,11 +15,12 @@ import pandas as pd
 import papermill
 import pytest
 from numpy.testing import assert_allclose
-from PIL import Image
 from scipy import stats
 
 import samverkan as sv
 from samverkan import overview, plots, publish
+
+from .test_report import elements, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -29,41 +31,38 @@ MANAGER_ITEMS = [i.id for i in sv.instrument.survey("chefsgrupp").indicator_item
 # ------------------------------------------------------------------ hand-made results.json
 
 
-def _score(table: str, item: str, region, n, share, **extra) -> dict:
+def _score(survey: str, item: str, group, n, share, **extra) -> dict:
     """One scores record as ForbundReport.results() writes it (suppressed: n and share None, note set)."""
     suppressed = n is None
-    return {"table": table, "item": item, "region": region, "n": n, "n_missing": None if suppressed else 2,
+    return {"survey": survey, "level": "respondent", "item": item, "question": sv.instrument.label(item),
+            "group_by": "region", "group": group, "n": n, "n_missing": None if suppressed else 2,
             "mean": None if suppressed else 4.0, "share_high": share,
             "share_high_ci_low": None if suppressed else max(share - 0.1, 0),
             "share_high_ci_high": None if suppressed else min(share + 0.1, 1),
-            "mdd_up": None, "mdd_down": None, "n_for_mdd_10": None,
-            "suppression_note": "färre än 5 svar" if suppressed else "", **extra}
+            "suppressed": suppressed, "suppression_note": "färre än 5 svar" if suppressed else "", **extra}
 
 
 def results_content(forbund: str, name: str, n, share, *, wave: str = "2019", overrides=None) -> dict:
-    """A results.json of one förbund: every staff indicator at respondent level (n, share) and unit level.
+    """A results.json of one förbund: every staff indicator for the whole förbund and one region.
 
-    ``overrides`` maps item → (n, share) for the respondent-level row; ``(None, None)`` is
-    a row the report suppressed.
+    ``overrides`` maps item → (n, share) for the förbund's row; ``(None, None)`` is a
+    row the report suppressed.
     """
     overrides = overrides or {}
-    scores, detectable = [], []
+    scores = []
     for item in ITEMS:
         item_n, item_share = overrides.get(item, (n, share))
-        unit_n = None if item_n is None else item_n + 7
-        scores += [_score(f"operativ_{item}", item, "Alla", unit_n, item_share),
-                   _score(f"operativ_{item}", item, "Norra", None if unit_n is None else unit_n - 3, item_share)]
-        detectable.append({**_score("pavisbar", item, None, item_n, item_share), "share_high_ci_low": None,
-                           "share_high_ci_high": None, "mean": None, "n_missing": None,
-                           "suppression_note": None, "mdd_up": 0.1, "mdd_down": 0.1, "n_for_mdd_10": 300.0})
+        scores += [_score("operativ", item, "Alla", item_n, item_share),
+                   _score("operativ", item, "Norra", None if item_n is None else item_n - 3, item_share)]
     for item in MANAGER_ITEMS:
-        scores.append(_score(f"chefsgrupp_{item}", item, "Alla", 20, 0.6))
+        scores.append(_score("chefsgrupp", item, "Alla", 20, 0.6))
     test = {"item": "lyssnar", "comparison": "strukturerad: ja mot nej", "group": "ja", "reference": "nej",
             "n": 30, "n_reference": 60, "test": "mann-whitney", "statistic": 1000.5, "df": None, "pvalue": 0.01,
             "pvalue_adjusted": 0.2, "effect_size": 0.3, "effect_size_name": "rank-biserial", "ci_low": 0.1,
-            "ci_high": 0.5, "note": "", "suppressed": False, "suppression_note": "", "unit": None}
+            "ci_high": 0.5, "note": "", "suppressed": False, "suppression_note": "", "unit": None,
+            "section": "strukturerad", "family": "confirmatory"}
     return {"forbund": forbund, "name": name, "wave": wave, "baseline_wave": None, "min_n": 5, "alpha": 0.05,
-            "p_adjust": "holm", "scores": scores + detectable, "tests": [test]}
+            "p_adjust": "holm", "scores": scores, "tests": [test]}
 
 
 def write_results(root: Path, content: dict, folder: str | None = None) -> Path:
@@ -100,14 +99,11 @@ def test_collect_results_stacks_every_forbund(reports_dir):
     results = overview.collect_results(reports_dir)
     scores = results["scores"]
     assert set(results["forbund"]["forbund"]) == {"alby", "borga", "cederby", "hogby", "lagby", "litenby", "dolda"}
-    assert list(scores.columns[:8]) == ["forbund", "name", "wave", "table", "survey", "level", "item", "region"]
-    assert len(scores) == 7 * (9 * 3 + 5)  # per förbund: 9 items × (Alla, Norra, respondent) + 5 manager items
-    respondent = scores[scores["level"] == "respondent"]
-    assert set(respondent["table"]) == {"pavisbar"} and set(respondent["region"]) == {"Alla"}
-    assert set(scores.loc[scores["table"].str.startswith("chefsgrupp_"), "survey"]) == {"chefsgrupp"}
-    row = scores[(scores["forbund"] == "alby") & (scores["item"] == "synsatt") & (scores["level"] == "unit")
-                 & (scores["region"] == "Alla")].iloc[0]
-    assert (row["name"], row["wave"], row["n"], row["share_high"]) == ("Alby samordningsförbund", "2019", 127, 0.6)
+    assert list(scores.columns[:7]) == ["forbund", "name", "wave", "survey", "level", "item", "group"]
+    assert len(scores) == 7 * (9 * 2 + 5)  # per förbund: 9 items × (Alla, Norra) + 5 manager items
+    assert set(scores["level"]) == {"respondent"}
+    row = scores[(scores["forbund"] == "alby") & (scores["item"] == "synsatt") & (scores["group"] == "Alla")].iloc[0]
+    assert (row["name"], row["wave"], row["n"], row["share_high"]) == ("Alby samordningsförbund", "2019", 120, 0.6)
     assert str(scores["n"].dtype) == "Int64"
     hidden = scores[(scores["forbund"] == "dolda") & (scores["item"] == "lyssnar") & (scores["survey"] == "operativ")]
     assert hidden["suppressed"].all() and hidden["n"].isna().all()
@@ -122,19 +118,21 @@ def test_corrupt_json_is_reported_not_fatal(reports_dir):
     (reports_dir / "ofullstandig" / "results.json").write_text('{"forbund": "x", "name": "X"}', encoding="utf-8")
     write_results(reports_dir, results_content("alby", "Alby igen", 10, 0.5), folder="alby_kopia")
     old_format = results_content("gammal", "Gammal", 10, 0.5)
-    old_format["scores"] = [{"item": "lyssnar", "n": 10}]  # no table or share columns
+    old_format["scores"] = [{"table": "pavisbar", "item": "lyssnar", "n": 10}]  # an older version's format
     write_results(reports_dir, old_format)
     with pytest.warns(UserWarning, match="trasig: results.json är ingen giltig JSON"):
         results = overview.collect_results(reports_dir)
     problems = results["problems"].set_index("folder")["problem"]
     assert set(problems.index) == {"trasig", "ofullstandig", "alby_kopia", "gammal"}
-    assert problems["gammal"].startswith("okänt format (KeyError")
+    assert "saknar survey, level, group, share_high" in problems["gammal"] and "kör rapporten igen" in \
+        problems["gammal"]
     assert "ingen giltig JSON (rad 1" in problems["trasig"]
     assert "saknar wave, scores, tests" in problems["ofullstandig"]
     assert "finns redan" in problems["alby_kopia"]
     assert len(results["forbund"]) == 7  # the others are still collected
-    summary = overview.collection_summary(results)
-    assert "**7 förbund**" in summary and "`trasig`: results.json är ingen giltig JSON" in summary
+    summary = str(overview.collection_summary(results))
+    assert "<strong>7 förbund</strong>" in summary and ">results.json är ingen giltig JSON" in summary
+    assert "<caption>Kunde inte läsas och ingår inte</caption>" in summary
 
 
 def test_collect_results_needs_a_folder(tmp_path):
@@ -223,16 +221,12 @@ def test_small_and_suppressed_forbund_are_left_out_and_noted(reports_dir):
 
 def test_level_and_argument_errors(reports_dir):
     scores = overview.collect_results(reports_dir)["scores"]
-    unit = overview.funnel_table(scores, item="synsatt", level="unit").set_index("forbund")
-    assert unit.loc["alby", "n"] == 127  # the item table's "Alla" row: respondent–kommun rows
-    managers = overview.funnel_table(scores, item="forebyggande", survey="chefsgrupp", level="unit")
-    assert managers["n"].tolist() == [20] * 7
+    managers = overview.funnel_table(scores, item="forebyggande", survey="chefsgrupp")
+    assert managers["n"].tolist() == [20] * 7  # respondent level for both surveys
     with pytest.raises(ValueError, match="level='kommun' is not allowed"):
         overview.funnel_table(scores, item="synsatt", level="kommun")
     with pytest.raises(ValueError, match="item='synsätt' is not allowed; expected one of"):
         overview.funnel_table(scores, item="synsätt")
-    with pytest.raises(ValueError, match="level='respondent' is not in results.json for survey='chefsgrupp'"):
-        overview.funnel_table(scores, item="forebyggande", survey="chefsgrupp")
     with pytest.raises(ValueError, match="pass collect_results"):
         overview.funnel_table(scores.drop(columns="level"), item="synsatt")
 
@@ -244,22 +238,40 @@ def test_write_overview_writes_tables_and_figures(reports_dir, tmp_path):
     results = overview.collect_results(reports_dir)
     assert overview.write_overview(results, "") == []
     written = overview.write_overview(results, tmp_path / "oversikt")
-    assert {p.name for p in written} == {"tables.xlsx", *[f"funnel_operativ_{i}.png" for i in ITEMS]}
+    assert {p.name for p in written} == {"tables.xlsx", *[f"funnel_operativ_{i}.svg" for i in ITEMS]}
     book = openpyxl.load_workbook(tmp_path / "oversikt" / "tables.xlsx", read_only=True)
     assert book.sheetnames == ["forbund", "tratt", "utanfor_granserna", "test", "problem"]
     header = [c.value for c in next(book["utanfor_granserna"].iter_rows(max_row=1))]
-    assert {"Förbund", "Fråga", "Sammanvägd andel", "Riktning", "Utanför 99,8 %"} <= set(header)
+    assert {"Förbund", "Fråga (id)", "Fråga", "Sammanvägd andel", "Riktning", "Utanför 99,8 %"} <= set(header)
     assert book["tratt"].max_row == 1 + 9 * 7
-    with Image.open(tmp_path / "oversikt" / "figures" / "funnel_operativ_lyssnar.png") as image:
-        assert image.size[0] > 600
+    svg = (tmp_path / "oversikt" / "figures" / "funnel_operativ_lyssnar.svg").read_text(encoding="utf-8")
+    assert 'width="648pt"' in svg and "<title>Trattdiagram: De andra parterna lyssnar</title>" in svg
+    assert "Högby samordningsförbund" in svg and "Lågby samordningsförbund" in svg  # outside: named on the plot
+    assert "Alby samordningsförbund" not in svg  # inside the limits: listed beneath, not on the plot
 
 
 def test_display_funnel_table_is_swedish(reports_dir):
     scores = overview.collect_results(reports_dir)["scores"]
     html = overview.display_funnel_table(overview.outside_limits(scores)).to_html()
     assert "Sammanvägd andel" in html and "över" in html and "hogby" not in html and "," in html
-    assert overview.display_funnel_table(overview.outside_limits(scores, items=["synsatt"]),
-                                         empty_text="Inget förbund.") == "Inget förbund."
+    assert "De andra parterna lyssnar" in html and ">lyssnar<" not in html  # the question's label, not its id
+    empty = overview.display_funnel_table(overview.outside_limits(scores, items=["synsatt"]),
+                                          empty_text="Inget förbund.")
+    assert "<p>Inget förbund.</p>" in str(empty)
+
+
+def test_funnel_lists_every_forbund_with_its_value_beneath(reports_dir):
+    shown = overview.Overview(overview.collect_results(reports_dir)).funnel(item="lyssnar")
+    html = str(shown.html())
+    assert "<h3>De andra parterna lyssnar</h3>" in html and 'alt="Trattdiagram: De andra parterna lyssnar.' in html
+    listing = html[html.index("<table"):]
+    for name in ["Alby samordningsförbund", "Borgå samordningsförbund", "Cederby samordningsförbund",
+                 "Högby samordningsförbund", "Lågby samordningsförbund", "Litenby samordningsförbund",
+                 "Dolda samordningsförbund"]:
+        assert re.search(f'<th scope="row"[^>]*>{name}</th>', listing), name
+    assert "över 99,8 %-gränsen" in listing and "under 99,8 %-gränsen" in listing and "inom gränserna" in listing
+    assert "visas inte (för få svar)" in listing
+    assert listing.index("Alby") < listing.index("Borgå") < listing.index("Högby")  # by name, not by share
 
 
 # ------------------------------------------------------------------ the notebook
@@ -284,16 +296,21 @@ def test_notebook_executes_and_writes_its_outputs(reports_dir, tmp_path, warm_ke
     text = json.dumps([c.get("outputs", []) for c in executed.cells if c.cell_type == "code"], ensure_ascii=False)
     assert "7 förbund" in text and "trasig" in text
     assert "Högby samordningsförbund" in text and "under" in text
-    assert text.count('"image/png"') >= 9
+    assert text.count("data:image/svg+xml;base64,") == 9
     assert (tmp_path / "ut" / "tables.xlsx").exists()
-    assert len(list((tmp_path / "ut" / "figures").glob("funnel_operativ_*.png"))) == 9
-    shown = {base64.b64decode(o["data"]["image/png"]) for c in executed.cells if c.cell_type == "code"
-             for o in c.get("outputs", []) if "image/png" in o.get("data", {})}
-    written = {p.read_bytes() for p in (tmp_path / "ut" / "figures").glob("funnel_operativ_*.png")}
+    assert len(list((tmp_path / "ut" / "figures").glob("funnel_operativ_*.svg"))) == 9
+    shown = {base64.b64decode(found) for c in executed.cells if c.cell_type == "code"
+             for o in c.get("outputs", []) if "text/html" in o.get("data", {})
+             for found in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", o["data"]["text/html"])}
+    written = {p.read_bytes() for p in (tmp_path / "ut" / "figures").glob("funnel_operativ_*.svg")}
     assert shown == written  # each funnel plot drawn once: the files are the very images shown
     page = publish.to_html(out, tmp_path / "overview.html", "Översikt")
     html = page.read_text(encoding="utf-8")
     assert "collect_results" not in html and "from samverkan" not in html and "reports_dir" not in html
+    assert '<html lang="sv">' in html and "vet_tillfora" not in html.replace('id="tratt-vet_tillfora"', "")
+    root = parse(html)  # an HTML5 parser that raises on any parse error
+    assert all((img.get("alt") or "").strip() for img in elements(root, "img"))
+    assert all(t.find("{http://www.w3.org/1999/xhtml}caption") is not None for t in elements(root, "table"))
 
 
 def test_notebook_writes_only_through_write_outputs(reports_dir, tmp_path):
@@ -308,7 +325,7 @@ def test_notebook_writes_only_through_write_outputs(reports_dir, tmp_path):
 
 
 def test_collects_the_real_reports_of_the_batch(sample_batch):
-    """The table names and columns of real results.json files (ForbundReport.results()) are what collect_results reads."""
+    """The columns of real results.json files (ForbundReport.results()) are what collect_results reads."""
     out = sample_batch["out"]
     results = overview.collect_results(out)
     assert results["problems"].empty
@@ -316,16 +333,15 @@ def test_collects_the_real_reports_of_the_batch(sample_batch):
     scores = results["scores"]
     table = overview.funnel_table(scores, item="lyssnar").set_index("forbund")
     assert table.loc["kustbygden", "n"] > 50
-    managers = overview.funnel_table(scores, item="lyssnar", survey="chefsgrupp")  # respondents too, since 2026-12
+    managers = overview.funnel_table(scores, item="lyssnar", survey="chefsgrupp")  # respondents too
     assert "kustbygden" in set(managers["forbund"])
     with pytest.raises(ValueError, match="level='unit' is not in results.json"):  # every table counts respondents
         overview.funnel_table(scores, item="lyssnar", level="unit")
     content = json.loads((out / "kustbygden" / "results.json").read_text(encoding="utf-8"))
-    detectable = [r for r in content["scores"] if r["table"] == "pavisbar" and r["item"] == "synsatt"][0]
-    overall = [r for r in content["scores"] if r["table"] == "operativ_synsatt" and r["region"] == "Alla"][0]
+    whole = [r for r in content["scores"] if r["group"] == "Alla" and r["item"] == "synsatt"
+             and r["survey"] == "operativ"][0]
     row = overview.funnel_table(scores, item="synsatt").set_index("forbund").loc["kustbygden"]
-    assert (row["n"], row["share_high"]) == (overall["n"], overall["share_high"])
-    assert (row["n"], row["share_high"]) == (detectable["n"], detectable["share_high"])  # the same respondents
-    tables = scores[scores["table"] != "pavisbar"]  # the planning table is not a funnel source since 2026-12
-    assert set(tables["survey"]) == {"operativ", "chefsgrupp"} and (tables["level"] == "respondent").all()
-    assert scores.loc[scores["table"] == "pavisbar", "level"].isna().all()
+    assert (row["n"], row["share_high"]) == (whole["n"], whole["share_high"])
+    detectable = [r for r in content["detectable"] if r["item"] == "synsatt"][0]
+    assert detectable["n"] == whole["n"]  # the planning table counts the same respondents
+    assert set(scores["survey"]) == {"operativ", "chefsgrupp"} and scores["level"].notna().all()

@@ -100,7 +100,7 @@ def test_workbook_keeps_types_and_never_makes_formulas_or_links(tmp_path):
     })
     write_workbook(tmp_path / "t.xlsx", {"test": table})
     rows = list(openpyxl.load_workbook(tmp_path / "t.xlsx")["test"].iter_rows(values_only=True))
-    assert rows[0] == ("Antal svar", "p-värde", "Undertryckt", "Anmärkning", "Fråga", "Teststorhet")
+    assert rows[0] == ("Antal svar", "p-värde", "Undertryckt", "Anmärkning", "Fråga (id)", "Teststorhet")
     assert (rows[1][0], rows[1][2:5]) == (3, (True, "=1+1", "lyssnar"))
     # XlsxWriter writes 16 significant digits (Excel shows 15); results.json holds the exact doubles.
     assert rows[1][1] != 0.012345678901234567 and abs(rows[1][1] / 0.012345678901234567 - 1) < 1e-15

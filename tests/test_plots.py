@@ -48,9 +48,21 @@ def distribution_table(item: str, groups: dict[str, tuple[list[int], dict[str, i
     return table.astype({"value": "Int64", "label": "string", "missing_reason": "string", "count": "int64"})
 
 
-def segments(ax: Axes, group: str) -> list:
-    """The bar segments of ``group``, in questionnaire order."""
-    return [p for p in ax.patches if str(p.get_gid()).startswith(f"{group}: ")]
+def segments(ax: Axes, group: str) -> list[tuple[float, float]]:
+    """(left, width) of the bar segments of ``group`` (found by its axis label), in questionnaire order."""
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    row = next(k for k, label in enumerate(labels) if label.startswith(f"{group} ("))
+    collection = next(c for c in ax.collections if c.get_gid() == plots.SEGMENTS_GID)
+    found = []
+    for path in collection.get_paths():
+        xs, ys = path.vertices[:, 0], path.vertices[:, 1]
+        if abs((ys.min() + ys.max()) / 2 - row) < 1e-9:
+            found.append((float(xs.min()), float(xs.max() - xs.min())))
+    return found
+
+
+def widths(ax: Axes, group: str) -> list[float]:
+    return [w for _, w in segments(ax, group)]
 
 
 def percent_texts(ax: Axes) -> list:
@@ -73,14 +85,11 @@ def fjallmarken() -> pd.DataFrame:
 
 
 def test_likert_bar_widths_are_the_percentages(frequency):
-    ax = plots.likert(frequency, item="lyssnar", by="region")
+    ax = plots.likert(frequency, items="lyssnar", by="region")
     assert isinstance(ax, Axes)
-    bars = segments(ax, "Stor")
-    assert [p.get_gid() for p in bars] == [f"Stor: {label}" for label in FREQUENCY]
-    assert_allclose([p.get_width() for p in bars], [5, 10, 15, 20, 0, 50])
+    assert_allclose(widths(ax, "Stor"), [5, 10, 15, 20, 0, 50])
     # the lower three steps left of 0, the upper three right of it
-    assert_allclose([p.get_x() for p in bars], [-30, -25, -15, 0, 20, 20])
-    assert all(p.get_y() + p.get_height() / 2 == 0 for p in bars)
+    assert_allclose([left for left, _ in segments(ax, "Stor")], [-30, -25, -15, 0, 20, 20])
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert "0\u00a0%" in ticks and ticks == ticks[::-1]  # percent either side of 0, no negative numbers
     assert ax.get_xlim() == (-80, 80)  # 70 % to the right plus a margin, in steps of 20
@@ -88,18 +97,17 @@ def test_likert_bar_widths_are_the_percentages(frequency):
 
 def test_likert_splits_the_middle_step_of_an_odd_scale():
     table = distribution_table("vikt_delta", {"Alla": ([2, 2, 4, 6, 6], {})})
-    ax = plots.likert(table, item="vikt_delta")
+    ax = plots.likert(table, items="vikt_delta")
     bars = segments(ax, "Alla")
-    assert_allclose([p.get_width() for p in bars], [10, 10, 20, 30, 30])
-    middle = bars[2]
-    assert_allclose([middle.get_x(), middle.get_x() + middle.get_width()], [-10, 10])
-    assert_allclose(bars[0].get_x(), -30)
+    assert_allclose([w for _, w in bars], [10, 10, 20, 30, 30])
+    assert_allclose([bars[2][0], bars[2][0] + bars[2][1]], [-10, 10])
+    assert_allclose(bars[0][0], -30)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == IMPORTANCE
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Alla (n = 20)"]
 
 
 def test_likert_suppresses_the_small_group(frequency):
-    ax = plots.likert(frequency, item="lyssnar", by="region")
+    ax = plots.likert(frequency, items="lyssnar", by="region")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n < 5)"]
     assert segments(ax, "Liten") == []
     empty = [p for p in ax.patches if p.get_gid() == plots.SUPPRESSED_GID]
@@ -115,42 +123,45 @@ def test_likert_suppresses_the_small_group(frequency):
 
 def test_likert_draws_an_already_suppressed_table_the_same(frequency):
     suppressed, _ = suppress.suppress_distribution(frequency)
-    ax = plots.likert(suppressed, item="lyssnar", by="region")
+    ax = plots.likert(suppressed, items="lyssnar", by="region")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n < 5)"]
-    assert_allclose([p.get_width() for p in segments(ax, "Stor")], [5, 10, 15, 20, 0, 50])
+    assert_allclose(widths(ax, "Stor"), [5, 10, 15, 20, 0, 50])
     assert any(t.get_text() == HIDDEN for t in ax.texts)
 
 
 def test_likert_min_n(frequency):
-    ax = plots.likert(frequency, item="lyssnar", by="region", min_n=3)
+    ax = plots.likert(frequency, items="lyssnar", by="region", min_n=3)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Stor (n = 20)", "Liten (n = 3)"]
-    assert_allclose([p.get_width() for p in segments(ax, "Liten")], [100 / 3, 100 / 3, 0, 0, 100 / 3, 0])
+    assert_allclose(widths(ax, "Liten"), [100 / 3, 100 / 3, 0, 0, 100 / 3, 0])
     assert not any(t.get_text().startswith("färre") for t in ax.texts)
 
 
-def test_likert_draws_on_the_given_or_current_axes(frequency):
+def test_likert_draws_on_the_given_or_current_axes_and_its_title_is_the_axes_title(frequency):
     figure, given = plt.subplots()
-    assert plots.likert(frequency, item="lyssnar", by="region", ax=given) is given
+    assert plots.likert(frequency, items="lyssnar", by="region", ax=given) is given
+    assert given.get_title() == "De andra parterna lyssnar"  # both surveys ask it, worded apart: the label
+    given.set_title("Egen rubrik")  # replaces it: no second title left or right
+    assert [given.get_title(loc=loc) for loc in ("left", "center", "right")] == ["", "Egen rubrik", ""]
     plt.figure()
-    assert plots.likert(frequency, item="lyssnar", by="region") is plt.gca()
-    ax = plots.likert(frequency, item="lyssnar", by="region", title="Egen rubrik")
-    assert ax.get_title(loc="left") == "Egen rubrik"
+    assert plots.likert(frequency, items="lyssnar", by="region") is plt.gca()
+    ax = plots.likert(frequency, items="lyssnar", by="region", title="Egen rubrik")
+    assert ax.get_title() == "Egen rubrik"
 
 
 def test_likert_arguments_are_checked(frequency):
-    with pytest.raises(ValueError, match="item='synsatt' is not in the table"):
-        plots.likert(frequency, item="synsatt", by="region")
+    with pytest.raises(ValueError, match=r"items=\['synsatt'\] not in the table; items there: \['lyssnar'\]"):
+        plots.likert(frequency, items="synsatt", by="region")
     with pytest.raises(ValueError, match=r"by=\[\] leaves several groups.*\['region'\]"):
-        plots.likert(frequency, item="lyssnar")
+        plots.likert(frequency, items="lyssnar")
     with pytest.raises(ValueError, match="by"):
-        plots.likert(frequency, item="lyssnar", by="kommun")
+        plots.likert(frequency, items="lyssnar", by="kommun")
     with pytest.raises(ValueError, match="ax="):
-        plots.likert(frequency, item="lyssnar", by="region", ax="axes")
+        plots.likert(frequency, items="lyssnar", by="region", ax="axes")
     with pytest.raises(ValueError, match="min_n"):
-        plots.likert(frequency, item="lyssnar", by="region", min_n=0)
+        plots.likert(frequency, items="lyssnar", by="region", min_n=0)
     nominal = distribution_table("strukturerad", {"Alla": ([3, 4], {})})
     with pytest.raises(ValueError, match="item='strukturerad' is nominal"):
-        plots.likert(nominal, item="strukturerad")
+        plots.likert(nominal, items="strukturerad")
 
 
 def test_diverging_lefts():
@@ -162,17 +173,96 @@ def test_likert_on_the_sample_with_suppression(fjallmarken):
     distribution = sv.distribution(fjallmarken, items="synsatt", by="region")
     table, log = suppress.suppress_distribution(distribution)
     assert log["group"].tolist() == ["Fjällbyarna"]
-    ax = plots.likert(distribution, item="synsatt", by="region")
+    ax = plots.likert(distribution, items="synsatt", by="region")
     scores = sv.score(fjallmarken, items="synsatt", by="region").set_index("region")
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [f"Dalgången (n = {scores.loc['Dalgången', 'n']})", "Fjällbyarna (n < 5)",
                       f"Sjölandet (n = {scores.loc['Sjölandet', 'n']})"]
     for region in ["Dalgången", "Sjölandet"]:
         expected = table.loc[(table["region"] == region) & table["label"].notna(), "percent"]
-        assert_allclose([p.get_width() for p in segments(ax, region)], expected)
+        assert_allclose(widths(ax, region), expected)
     assert segments(ax, "Fjällbyarna") == []
     assert all(t.get_position()[1] != 1 for t in percent_texts(ax))
-    assert ax.get_title(loc="left").startswith("I vilken utsträckning har parterna")
+    assert ax.get_title().startswith("I vilken utsträckning har parterna")
+
+
+# ------------------------------------------------------------------ what researchers asked for
+
+
+@pytest.fixture(scope="module")
+def two_items(fjallmarken) -> pd.DataFrame:
+    return sv.distribution(fjallmarken, items=["lyssnar", "vet_tillfora"], by="region")
+
+
+def test_likert_draws_several_items_one_row_each(fjallmarken):
+    table = sv.distribution(fjallmarken, items=["lyssnar", "vet_tillfora"])
+    ax = plots.likert(table, items=["lyssnar", "vet_tillfora"])
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert [label.split(" (n = ")[0] for label in labels] == ["De andra parterna lyssnar",
+                                                              "Vet vad de andra parterna kan tillföra"]
+    assert ax.get_title() == "Svarsfördelning"
+    by_item = plots.likert(table, by="item", ax=plt.figure().gca())  # by="item": every item, one row each
+    assert len(by_item.get_yticklabels()) == 2
+
+
+def test_likert_several_items_by_group_in_blocks(two_items):
+    ax = plots.likert(two_items, items=["lyssnar", "vet_tillfora"], by="region")
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert len(labels) == 6
+    assert labels[0].startswith("De andra parterna lyssnar: Dalgången (n = ")
+    assert labels[3].startswith("Vet vad de andra parterna kan tillföra: Dalgången")
+    with pytest.raises(ValueError, match="different scales"):
+        plots.likert(sv.distribution(sv.load(sv.sample_path("fjallmarken", "2019", "operativ"), survey="operativ"),
+                                     items=["lyssnar", "synsatt"]), items=["lyssnar", "synsatt"])
+
+
+def test_a_filtered_table_names_its_group_and_both_surveys_get_their_wording(two_items):
+    one_region = two_items[(two_items["region"] == "Dalgången").to_numpy()]
+    ax = plots.likert(one_region, items="lyssnar")
+    assert [t.get_text() for t in ax.get_yticklabels()][0].startswith("Dalgången (n = ")
+    assert ax.get_title() == "De andra parterna lyssnar"
+    staff_only = one_region.assign(survey="operativ")
+    assert plots.likert(staff_only, items="lyssnar", ax=plt.figure().gca()).get_title() == \
+        "Hur ofta upplever du att de andra parterna lyssnar på det du har att säga?"
+    # without a survey column: lyssnar is worded differently for managers; the short label is used
+    from samverkan.chart_parts import title_text
+    assert title_text("lyssnar") == "De andra parterna lyssnar"
+    assert title_text("lyssnar", pd.DataFrame({"survey": ["chefsgrupp"]})).startswith(
+        "Hur ofta upplever du att de andra parterna i chefsgruppen")
+
+
+def test_tidy_tables_keep_only_the_categories_present(fjallmarken):
+    table = sv.distribution(fjallmarken, items=["lyssnar", "synsatt"], by="region")
+    scores = sv.score(fjallmarken[(fjallmarken["region"] == "Dalgången").to_numpy()], items="lyssnar", by="region")
+    for frame, column, present in [(scores, "item", {"lyssnar"}), (scores, "region", {"Dalgången"}),
+                                   (table, "region", set(table["region"].astype(str)))]:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            assert set(frame[column].cat.categories) == present, column
+
+
+def test_colours_have_enough_contrast():
+    for steps in (4, 5, 6):
+        for colour in plots.likert_colours(steps):
+            assert plots.contrast_ratio(colour, plots.text_colour(colour)) >= 4.5, colour
+    for colour in (plots.FUNNEL_INSIDE, plots.FUNNEL_OUTSIDE_95, plots.FUNNEL_OUTSIDE_998):
+        assert plots.contrast_ratio(colour, "white") >= 3, colour  # graphics on white (WCAG 1.4.11)
+
+
+def test_render_svg_reuses_one_figure_with_fixed_margins_and_is_deterministic(two_items, monkeypatch):
+    from samverkan import render
+
+    monkeypatch.undo()  # the renderer is the one place that saves a figure
+    draw = lambda name: (lambda ax: plots.likert(two_items, items=name, by="region", ax=ax))  # noqa: E731
+    alone = render.render_svg(draw("vet_tillfora"), name="b", rows=3, title="Diagram <b>")
+    figure = render._CANVASES[render.LIKERT][0]
+    render.render_svg(draw("lyssnar"), name="a", rows=3)
+    after = render.render_svg(draw("vet_tillfora"), name="b", rows=3, title="Diagram <b>")
+    assert after == alone  # nothing of the chart before is left on the reused figure
+    assert render._CANVASES[render.LIKERT][0] is figure  # one figure, reused
+    assert '<title>Diagram &lt;b&gt;</title>' in alone and "<text" in alone  # text stays text (vector, searchable)
+    assert 'width="648pt"' in alone  # 9 in, whatever the labels' lengths: no tight bounding box
+    taller = render.render_svg(draw("lyssnar"), name="a", rows=6)
+    assert float(taller.split('height="')[1].split("pt")[0]) > float(alone.split('height="')[1].split("pt")[0])
 
 
 # ------------------------------------------------------------------ share of high values
@@ -191,6 +281,7 @@ def scores() -> pd.DataFrame:
 
 def test_share_high_bars_intervals_and_suppression(scores):
     ax = plots.share_high(scores, by="region", reference_line=0.5)
+    assert ax.get_title().startswith("I vilken utsträckning har parterna")
     assert isinstance(ax, Axes)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Norr (n = 40)", "Mitt (n < 5)", "Syd (n = 25)"]
     bars = {p.get_gid(): p for p in ax.patches}

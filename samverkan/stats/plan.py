@@ -14,7 +14,9 @@ Only the primary test of each question and comparison is in a family; companions
 items without variation and suppressed tests (of a group below ``min_n``, decided by
 group sizes alone, before any p-value is seen) are not (:mod:`samverkan.stats.families`).
 Every comparison counts each respondent once (``level="respondent"``); regions are
-compared with their municipalities or Mysam groups as clusters.
+compared with their municipalities or Mysam groups as clusters. Any combination of
+surveys works: a comparison whose data are missing (no staff survey, no baseline, no
+regions, one group left) is simply absent.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import instrument, suppress
-from ..vocabulary import FAMILY_METHODS
+from ..vocabulary import FAMILY_METHODS, TEST_COLUMNS
 from .comparisons import compare, compare_items, compare_surveys, compare_waves
 from .families import adjust_families
+from .paired import tests_frame
 
 #: Section of the report → its planned family.
 SECTIONS = {
@@ -43,20 +46,41 @@ def _indicators(survey: str) -> list[str]:
     return [i.id for i in instrument.survey(survey).indicator_items]
 
 
-def _group_comparisons(staff: pd.DataFrame, managers: pd.DataFrame | None) -> list[tuple]:
+def _group_comparisons(staff: pd.DataFrame | None, managers: pd.DataFrame | None) -> list[tuple]:
     """``(section, answers, by, stratify, items)`` of every between-group comparison."""
-    items = _indicators("operativ")
-    plan = [("strukturerad", staff, "strukturerad", None, items),
-            ("strukturerad_kommun", staff, "strukturerad", "unit", PER_UNIT_ITEMS),
-            ("region", staff, "region", None, items),
-            ("region_tabell4", staff, "region", None, ["strukturerad"])]
+    plan = []
+    if staff is not None:
+        items = _indicators("operativ")
+        plan += [("strukturerad", staff, "strukturerad", None, items),
+                 ("strukturerad_kommun", staff, "strukturerad", "unit", PER_UNIT_ITEMS),
+                 ("region", staff, "region", None, items),
+                 ("region_tabell4", staff, "region", None, ["strukturerad"])]
     if managers is not None:
         plan.append(("region_chefer", managers, "region", None, _indicators("chefsgrupp")))
     return plan
 
 
+def _other_comparisons(staff, managers, baseline) -> list[pd.DataFrame]:
+    """Paired items, managers against staff and the change since the baseline, where their data exist."""
+    if staff is None:
+        return []
+    pieces = [pd.concat([compare_items(staff, a, b) for a, b in PAIRS], ignore_index=True).assign(section="parade")]
+    if managers is not None:
+        pieces.append(compare_surveys(staff, managers).assign(section="chefer_personal"))
+    if baseline is not None:
+        pieces.append(compare_waves(baseline, staff, items=_indicators("operativ")).assign(section="forandring"))
+    return pieces
+
+
+def empty_tests() -> pd.DataFrame:
+    """A tests table of :func:`planned_tests` without rows (every column, with its dtype)."""
+    extra = {"unit": "string", "section": "string", "family": "string", "suppressed": "bool",
+             "suppression_note": "string"}
+    return tests_frame([]).assign(**{c: pd.array([], dtype=d) for c, d in extra.items()})
+
+
 def planned_tests(
-    staff: pd.DataFrame,
+    staff: pd.DataFrame | None,
     *,
     managers: pd.DataFrame | None = None,
     baseline: pd.DataFrame | None = None,
@@ -69,7 +93,7 @@ def planned_tests(
     Parameters
     ----------
     staff
-        The staff analysis population (:func:`samverkan.analysis_population`).
+        The staff analysis population (:func:`samverkan.analysis_population`), or ``None``.
     managers
         The managers' answers, or ``None``.
     baseline
@@ -106,12 +130,13 @@ def planned_tests(
         present = [i for i in items if groups.get(i, 0) >= 2]  # an item left with one group has nothing to test
         if present:
             pieces.append(compare(kept, by=by, items=present, stratify=stratify).assign(section=section))
-    pieces.append(pd.concat([compare_items(staff, a, b) for a, b in PAIRS], ignore_index=True).assign(section="parade"))
-    if managers is not None:
-        pieces.append(compare_surveys(staff, managers).assign(section="chefer_personal"))
-    if baseline is not None:
-        pieces.append(compare_waves(baseline, staff, items=_indicators("operativ")).assign(section="forandring"))
+    pieces = [p for p in [*pieces, *_other_comparisons(staff, managers, baseline)] if len(p)]
+    if not pieces:
+        return empty_tests(), suppress.suppression_log(*logs, include_n=True)
     tests = pd.concat(pieces, ignore_index=True)
+    if "unit" not in tests:
+        tests["unit"] = pd.array([pd.NA] * len(tests), dtype="string")
+    tests = tests[[*TEST_COLUMNS, "unit", "section"]]
     primary = tests["role"].eq("primary").fillna(False).to_numpy(dtype=bool)
     tests["family"] = pd.array(tests["section"].map(SECTIONS).where(primary), dtype="string")
     tests, log = suppress.suppress_tests(tests, min_n=min_n)

@@ -36,6 +36,8 @@ INDEX_COLUMNS = ["n", "index", "index_ci_low", "index_ci_high", "sd", "reliabili
 MIN_RELIABILITY_N = 30
 #: The smallest ω (or α) at which the index is reported.
 MIN_RELIABILITY = 0.70
+#: Seed of the random starting values of statsmodels' ML factor fit (its default draws fresh entropy).
+OMEGA_SEED = 20261201
 
 
 def _items(answers: pd.DataFrame, items) -> list[str]:
@@ -80,7 +82,8 @@ def mcdonald_omega(matrix: np.ndarray) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            fit = Factor(corr=corr, n_factor=1, method="ml", nobs=n).fit()
+            # a fixed seed for the EM starting values: the same ω for the same data in every run
+            fit = Factor(corr=corr, n_factor=1, method="ml", nobs=n).fit(rng=OMEGA_SEED)
         except (np.linalg.LinAlgError, ValueError):
             return np.nan
     if not getattr(fit, "mle_retvals", None) or not fit.mle_retvals.success:

@@ -138,9 +138,16 @@ def high_flags(data: pd.DataFrame) -> pd.Series:
 
 
 def _order(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Rows in questionnaire order, then by group; categorical columns keep only the categories present.
+
+    (Unused categories would show as empty legend entries and bars in seaborn.)
+    """
     order = {item_id: pos for pos, item_id in enumerate(instrument.items_by_id())}
     frame = frame.assign(_order=frame["item"].map(order))
-    return frame.sort_values(["_order", *by], kind="stable").drop(columns="_order").reset_index(drop=True)
+    frame = frame.sort_values(["_order", *by], kind="stable").drop(columns="_order").reset_index(drop=True)
+    unused = {c: frame[c].cat.remove_unused_categories() for c in frame.columns
+              if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.assign(**unused) if unused else frame
 
 
 def wilson_interval(count, nobs, confidence_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
