@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lab report reproduce sample benchmark clean
+.PHONY: install test stress lab report reproduce sample benchmark clean
 
 install: $(STAMP)
 
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 test: install
 	$(BIN)/python -m pytest
+
+# The batch's thread-race test repeated over ten fresh processes (make test runs three).
+stress: install
+	SAMVERKAN_RACE_RUNS=10 $(BIN)/python -m pytest tests/test_batch_survival.py -k race
 
 # Every förbund in params/ on the sample data: reports/<förbund>/, reports/index.html, reports/overview.html.
 report: install
