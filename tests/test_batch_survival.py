@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +27,26 @@ from .test_batch import SMALL
 pytestmark = pytest.mark.kernel
 
 
+_SHORT_FOLDERS: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _remove_short_folders():
+    yield
+    while _SHORT_FOLDERS:
+        shutil.rmtree(_SHORT_FOLDERS.pop(), ignore_errors=True)
+
+
 def _environment(tmp_path: Path) -> dict:
-    folder = tmp_path / "tmpdir"
-    folder.mkdir()
+    """The environment with ``TMPDIR`` a new folder, reachable as ``tmp_path / "tmpdir"``.
+
+    The folder itself is in ``/tmp``: under ``pytest -n`` a test's ``tmp_path`` is too long
+    for a Unix socket path (kernels would fall back to ``/tmp`` and the checks below
+    would look at an empty folder).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="sv-", dir="/tmp"))
+    _SHORT_FOLDERS.append(folder)
+    (tmp_path / "tmpdir").symlink_to(folder)
     return {**os.environ, "TMPDIR": str(folder)}
 
 
