@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test validate lab report reproduce sample benchmark clean
+.PHONY: install test stress validate lab report reproduce sample benchmark clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ test: install
 # Writes validation/results.md, the table the README shows.
 validate: install
 	$(BIN)/python validation/simulate.py --sims 2000
+
+# The batch's thread-race test repeated over ten fresh processes (make test runs three).
+stress: install
+	SAMVERKAN_RACE_RUNS=10 $(BIN)/python -m pytest tests/test_batch_survival.py -k race
 
 # Every förbund in params/ on the sample data: reports/<förbund>/, reports/index.html, reports/overview.html.
 report: install

@@ -189,6 +189,27 @@ def uses_ipc() -> bool:
     return os.name == "posix" and hasattr(socket, "AF_UNIX")
 
 
+#: Longest socket path zmq may be given, with room for its ``-<channel>`` suffix: a Unix
+#: socket's path holds at most 107 bytes on Linux (103 on macOS).
+MAX_SOCKET_PATH = 90
+
+
+def _fits_a_socket(folder: Path) -> bool:
+    return len(os.fsencode(folder / "k")) + 8 <= MAX_SOCKET_PATH
+
+
+def _socket_folder() -> Path:
+    """A new ``0700`` folder for a kernel's sockets, in ``TMPDIR`` or, if that path is too long for a socket, ``/tmp``.
+
+    If neither is short enough the caller falls back to TCP on the loopback interface.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="samverkan-kernel-"))  # mkdtemp: mode 0700
+    if _fits_a_socket(folder) or not Path("/tmp").is_dir():
+        return folder
+    folder.rmdir()
+    return Path(tempfile.mkdtemp(prefix="samverkan-kernel-", dir="/tmp"))
+
+
 def kernel_manager(kernel_name: str = KERNEL_NAME):
     """An ``AsyncKernelManager`` whose sockets and connection file are in a new ``0700`` folder.
 
@@ -197,9 +218,9 @@ def kernel_manager(kernel_name: str = KERNEL_NAME):
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    folder = Path(tempfile.mkdtemp(prefix="samverkan-kernel-"))  # mkdtemp: mode 0700
+    folder = _socket_folder()
     settings = {"connection_file": str(folder / "kernel.json")}
-    if uses_ipc():
+    if uses_ipc() and _fits_a_socket(folder):
         settings.update(transport="ipc", ip=str(folder / "k"))
     manager = AsyncKernelManager(kernel_name=kernel_name, **settings)
     manager.samverkan_folder = folder

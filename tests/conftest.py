@@ -31,10 +31,19 @@ SAMPLE_FORBUND = sorted(p.stem for p in PARAMS.glob("*.yaml"))
 KERNEL_FIXTURES = {"sample_batch", "warm_kernel"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
+    """Mark kernel users; group tests for ``pytest -n`` (``--dist loadgroup``, see pyproject).
+
+    Every user of the session's sample batch runs on one worker, so the batch runs once;
+    the other tests are grouped by module, so a module-scoped fixture runs once.
+    """
     for item in items:
-        if KERNEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if KERNEL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.kernel)
+        group = "sample_batch" if "sample_batch" in fixtures else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _run_cli_process(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

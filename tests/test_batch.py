@@ -371,3 +371,20 @@ def test_an_exception_while_running_one_forbund_is_that_forbunds_failure(tmp_pat
     assert (outcome.forbund, outcome.status, outcome.retried) == ("sjobygden", "failed", False)
     assert outcome.error.startswith("OSError") and "No space left" in outcome.error
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_kernel_sockets_move_to_tmp_when_tmpdir_is_too_long_for_a_socket(tmp_path, monkeypatch):
+    """A Unix socket path holds ~107 bytes: a long TMPDIR must not make every kernel fail (ZMQError)."""
+    from samverkan import kernels
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    manager = kernels.kernel_manager()
+    try:
+        folder = manager.samverkan_folder
+        assert not folder.is_relative_to(deep) and folder.stat().st_mode & 0o777 == 0o700
+        assert manager.transport == "ipc" and len(os.fsencode(manager.ip)) < kernels.MAX_SOCKET_PATH
+    finally:
+        kernels.remove_folder(manager)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +27,26 @@ from .test_batch import SMALL
 pytestmark = pytest.mark.kernel
 
 
+_SHORT_FOLDERS: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _remove_short_folders():
+    yield
+    while _SHORT_FOLDERS:
+        shutil.rmtree(_SHORT_FOLDERS.pop(), ignore_errors=True)
+
+
 def _environment(tmp_path: Path) -> dict:
-    folder = tmp_path / "tmpdir"
-    folder.mkdir()
+    """The environment with ``TMPDIR`` a new folder, reachable as ``tmp_path / "tmpdir"``.
+
+    The folder itself is in ``/tmp``: under ``pytest -n`` a test's ``tmp_path`` is too long
+    for a Unix socket path (kernels would fall back to ``/tmp`` and the checks below
+    would look at an empty folder).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="sv-", dir="/tmp"))
+    _SHORT_FOLDERS.append(folder)
+    (tmp_path / "tmpdir").symlink_to(folder)
     return {**os.environ, "TMPDIR": str(folder)}
 
 
@@ -122,12 +141,19 @@ def _reduced_notebook(folder: Path) -> Path:
     return path
 
 
+#: Fresh processes the race test runs: 3 in ``make test``; ``make stress`` runs 10.
+RACE_RUNS = int(os.environ.get("SAMVERKAN_RACE_RUNS", "3"))
+
+
 def test_the_warm_batch_never_loses_a_forbund_to_a_race_between_its_threads(tmp_path):
-    """Ten fresh processes, two worker threads each starting a warm kernel at once: every förbund done, every time.
+    """Fresh processes, two worker threads each starting a warm kernel at once: every förbund done, every time.
 
     Before the libraries were imported ahead of the threads, 4 of 7 such runs lost 1–3
     förbund to ``ImportError: cannot import name 'NotebookClient' from 'nbclient'``. Each
-    run also records (audit hook) every module a worker thread loads: none may be.
+    run also records (audit hook) every module a worker thread loads: none may be. That
+    check is what makes a few runs enough: the race needs a worker thread to import, and
+    any import by a worker thread fails the test whether or not it raced. ``make stress``
+    repeats the runs ten times (``SAMVERKAN_RACE_RUNS=10``); ``make test`` runs three.
     """
     paths = copy_params(tmp_path, SMALL[:2])
     notebook = _reduced_notebook(tmp_path)
@@ -143,7 +169,7 @@ def test_the_warm_batch_never_loses_a_forbund_to_a_race_between_its_threads(tmp_
               "imported = sorted({m for m in late if m in sys.modules})\n"
               "print(json.dumps([{o.forbund: [o.status, o.error] for o in outcomes}, imported]))\n")
     runs = []
-    for run in range(10):
+    for run in range(RACE_RUNS):
         (tmp_path / f"run{run}").mkdir()
         result = subprocess.run([sys.executable, "-c", script, *map(str, paths), str(tmp_path / f"out{run}"),
                                  str(notebook)], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
@@ -151,7 +177,7 @@ def test_the_warm_batch_never_loses_a_forbund_to_a_race_between_its_threads(tmp_
         assert result.returncode == 0, result.stderr
         runs.append(json.loads(result.stdout.splitlines()[-1]))
     # No module was loaded by a worker thread (an import that fails, as of the optional ``black``, loads nothing).
-    assert runs == [[{name: ["ok", None] for name in SMALL[:2]}, []]] * 10
+    assert runs == [[{name: ["ok", None] for name in SMALL[:2]}, []]] * RACE_RUNS
 
 
 def test_a_hung_warm_kernel_fails_its_notebook_with_the_reason_and_the_next_gets_a_fresh_one(tmp_path):

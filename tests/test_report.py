@@ -423,17 +423,6 @@ def test_a_failing_notebook_keeps_its_executed_copy_and_names_the_cell(tmp_path,
     assert not list((tmp_path / "out").glob(".*tmp*"))
 
 
-@pytest.mark.kernel
-def test_plain_papermill_run_works(tmp_path):
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "papermill"), str(NOTEBOOK),
-         str(tmp_path / "out.ipynb"), "-f", str(PARAMS / "kustbygden.yaml"), "--cwd", str(NOTEBOOKS),
-         "-k", "python3", "--no-progress-bar"],
-        capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "Kustbygdens" in (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-
-
 # ------------------------------------------------------------------ the other notebooks
 
 
