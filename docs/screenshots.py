@@ -10,6 +10,7 @@ Needs Chromium and poppler (``apt-get install -y chromium poppler-utils``). Writ
   contents, summary);
 * ``docs/report-indicator.png`` — the page's staff indicator section, 1280 px wide;
 * ``docs/report-comparison.png`` — the section on structured collaboration against the rest;
+* ``docs/report-method.png`` — the method section (families, ICC, reliability, the index);
 * ``docs/overview.png`` — ``reports/overview.html`` at a funnel plot with its list of förbund;
 * ``docs/print-preview.png`` — the first eight A4 pages of the report printed to PDF by Chromium
   (``--print-to-pdf``, the page's own print style sheet), side by side.
@@ -83,6 +84,7 @@ def main() -> None:
     print(screenshot(report, DOCS / "report.png", height=1800))
     print(screenshot(report, DOCS / "report-indicator.png", height=1500, keep="#personal"))
     print(screenshot(report, DOCS / "report-comparison.png", height=1300, keep="#strukturerad"))
+    print(screenshot(report, DOCS / "report-method.png", height=2600, keep="#metod"))
     print(screenshot(args.reports / "overview.html", DOCS / "overview.png", height=1500, keep="#tratt-lyssnar", first=True))
     print(print_preview(report, DOCS / "print-preview.png"))
 
