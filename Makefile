@@ -25,7 +25,7 @@ test: install
 validate: install
 	$(BIN)/python validation/simulate.py --sims 2000
 
-# The batch's thread-race test repeated over ten fresh processes (make test runs three).
+# The batch's thread-race test repeated over ten fresh processes (make test runs one).
 stress: install
 	SAMVERKAN_RACE_RUNS=10 $(BIN)/python -m pytest tests/test_batch_survival.py -k race
 
