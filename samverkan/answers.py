@@ -69,6 +69,8 @@ def parse_answer(text: str, item: Item, codebook: dict[str, tuple[int, str]] | N
     ((), 'vet_ej', None)
     >>> parse_answer("7", item)[2]
     'koden 7 ligger utanför 1–6 för frågan lyssnar'
+    >>> parse_answer(" ; ", instrument.survey("operativ").item("former_ovriga"))
+    ((), 'blank', None)
     """
     codebook = codebook_of(item) if codebook is None else codebook
     if not text:
@@ -91,9 +93,13 @@ def parse_answer(text: str, item: Item, codebook: dict[str, tuple[int, str]] | N
 
 
 def _parse_multiselect(text: str, item: Item, codebook: dict[str, tuple[int, str]]) -> tuple:
+    """Every option named in ``text``; a cell of separators only (``";"``, ``",;"``) is blank."""
+    parts = split_cell(text)
+    if not parts:
+        return (), "blank", None
     entries: dict[int, str] = {}
     non_substantive = instrument.load_instrument().non_substantive
-    for part in split_cell(text):
+    for part in parts:
         if normalize_text(part) in non_substantive:
             return (), None, f"{part!r} kan inte kombineras med andra svar på frågan {item.id}"
         hit = _match_one(part, item, codebook)

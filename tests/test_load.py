@@ -76,6 +76,33 @@ def test_multiselect_gives_one_row_per_chosen_option(plain):
     assert sorted(chosen.loc[chosen["unit"] == "Bollnäs", "label"]) == ["SIP-möte", "trepartssamtal"]
 
 
+@pytest.mark.parametrize("cell", [";", " ; ", ",;", ",\n;"])
+def test_a_multiselect_cell_of_separators_only_is_a_blank_cell(tmp_path, plain, cell):
+    """R2 (asked) and R3 (not asked) with only separators in former_med_brukare: as if the cells were blank."""
+    rows = [list(row) for row in ROWS]
+    column = HEADER.index("former_med_brukare")
+    assert rows[1][column] == rows[2][column] == ""
+    rows[1][column] = rows[2][column] = cell
+    answers = _load(_write_csv(tmp_path / "separators.csv", HEADER, rows))
+    assert_frame_equal(answers, plain)
+    reasons = answers[answers["item"] == "former_med_brukare"].groupby("respondent_id")["missing_reason"].first()
+    assert reasons["R2"] == "blank" and reasons["R3"] == "ej_tillfragad"
+
+
+@pytest.mark.parametrize("cell", [";", " ; ", ",;"])
+def test_a_unit_cell_of_separators_only_is_refused_like_a_blank_unit(tmp_path, cell):
+    column = HEADER.index("kommun")
+    problems = {}
+    for name, text in (("blank", ""), ("separators", cell)):
+        rows = [list(row) for row in ROWS]
+        rows[1][column] = text
+        answers, rejected = sv.load(_write_csv(tmp_path / f"{name}.csv", HEADER, rows), survey="operativ",
+                                    regions=REGIONS, errors="collect")
+        assert "R2" not in set(answers["respondent_id"])
+        problems[name] = rejected[["row", "column", "reason"]].reset_index(drop=True)
+    assert problems["blank"]["reason"].str.contains("kommun saknas").any()
+    assert_frame_equal(problems["separators"], problems["blank"])
+
 def test_comments_never_in_answers(tmp_path, plain):
     assert "Bra möten" not in plain.astype(str).to_numpy().ravel()
     comments = sv.load_comments(_write_csv(tmp_path / "c.csv", HEADER, ROWS), survey="operativ")

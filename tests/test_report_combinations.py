@@ -9,6 +9,7 @@ lacks its data says why in one Swedish sentence, and ``results.json``,
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -162,3 +163,43 @@ def test_text_from_params_and_data_is_escaped_everywhere_it_becomes_html(tmp_pat
     assert hostile_region in visible_text(root)
     (style,) = elements(root, "style")  # the name in the print header is a CSS string, every risky character escaped
     assert "<" not in style.text and display.css_string(name) in style.text
+
+
+def _split_export(source: Path, target: Path, structured_units: set[str]) -> Path:
+    """``source`` (a wide staff export) with only the respondents who keep structured and other staff apart.
+
+    Kept: structured staff (``strukturerad = ja``) who work only in ``structured_units`` and
+    the others (``nej``) who work in none of them, so no municipality has both groups.
+    """
+    with open(source, encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    kommun, structured = header.index("kommun"), header.index("strukturerad")
+    kept = []
+    for row in rows:
+        units = {u.strip() for u in row[kommun].split(",") if u.strip()}
+        if (row[structured] == "ja" and units <= structured_units) or (
+                row[structured] == "nej" and not units & structured_units):
+            kept.append(row)
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *kept])
+    return target
+
+
+def test_report_when_structured_and_other_staff_never_share_a_municipality(tmp_path):
+    params = config.load_params(ROOT / "params" / "gavleborg.yaml")
+    export = _split_export(Path(params.data["operativ"]), tmp_path / "operativ.csv",
+                           {"Bollnäs", "Hofors", "Ljusdal", "Ockelbo", "Sandviken"})
+    split = sv.Params(**{**{k: getattr(params, k) for k in params.keys()}, "data": {"operativ": str(export)},
+                         "baseline": None})
+    staff = sv.load(export, survey="operativ", regions=params.regions)
+    mixed = staff.drop_duplicates(["respondent_id", "unit"]).groupby("unit", observed=True)["strukturerad"].nunique()
+    assert (mixed == 1).all() and staff["strukturerad"].nunique() == 2
+
+    report = sv.report.build_report(split)
+    section = report.sections["strukturerad"]
+    per_unit = next(p for p in section.parts if isinstance(p, display.Subsection))
+    assert per_unit.title == "Per kommun (utforskande)"
+    assert [p.text for p in per_unit.parts] == [
+        "Ingen kommun har minst 5 svarande både i och utanför strukturerad samverkan."]
+    assert section.tables(), "the comparison over the whole förbund is still made"
+    assert "strukturerad_kommun" not in set(report.tests["section"])

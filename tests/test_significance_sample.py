@@ -15,6 +15,8 @@ from pandas.testing import assert_frame_equal
 from scipy import stats
 
 import samverkan as sv
+from samverkan.disclosure import DisclosurePlan
+from samverkan.stats.plan import PER_UNIT_ITEMS, planned_tests
 from samverkan.vocabulary import TEST_COLUMNS
 
 R = json.loads((Path(__file__).resolve().parent / "reference" / "r_reference.json").read_text(encoding="utf-8"))
@@ -128,6 +130,75 @@ def test_structured_vs_not_per_municipality_bilaga_2(staff):
 
 def _regions_of(staff):
     return [sorted(staff.loc[staff["region"] == r, "unit"].astype(str).unique()) for r in staff["region"].cat.categories]
+
+
+#: Municipalities whose staff, in :func:`split_by_unit`, are all in structured collaboration.
+STRUCTURED_UNITS = {"Bollnäs", "Hofors", "Ljusdal", "Ockelbo", "Sandviken"}
+
+
+def split_by_unit(staff: pd.DataFrame) -> pd.DataFrame:
+    """Whole respondents such that structured and other staff never share a municipality.
+
+    Kept: the structured staff who work only in :data:`STRUCTURED_UNITS` and the others who
+    work in none of them.
+    """
+    units = staff.groupby("respondent_id")["unit"].agg(lambda u: set(u.astype(str)))
+    structured = staff.drop_duplicates("respondent_id").set_index("respondent_id")["strukturerad"]
+    structured = structured.astype("string").reindex(units.index)
+    inside = units.map(lambda u: u <= STRUCTURED_UNITS) & structured.eq("ja").fillna(False)
+    outside = units.map(lambda u: not u & STRUCTURED_UNITS) & structured.eq("nej").fillna(False)
+    kept = units.index[(inside | outside).to_numpy(dtype=bool)]
+    return staff[staff["respondent_id"].isin(set(kept))].reset_index(drop=True)
+
+
+def _assert_one_group_per_stratum(tests: pd.DataFrame, answers: pd.DataFrame, by: str, items: list[str]) -> None:
+    """Every (unit, item) is one row without a test, as compare reports a single group anywhere."""
+    assert list(tests.columns) == ["unit", *TEST_COLUMNS]
+    answered = answers[answers["item"].isin(items) & answers["value"].notna() & answers[by].notna()]
+    expected = answered.groupby(["unit", "item"], observed=True)
+    assert len(tests) == expected.ngroups > 0
+    assert set(tests["role"]) == {"no_test"} and set(tests["note"]) == {"bara en grupp: inget test"}
+    assert tests[["test", "statistic", "pvalue", "pvalue_adjusted", "effect_size", "reference"]].isna().all().all()
+    groups = expected[by].agg(lambda g: str(g.iloc[0])).rename("group").reset_index()
+    merged = tests.astype({"unit": str, "item": str}).merge(groups.astype(str), on=["unit", "item"])
+    assert len(merged) == len(tests) and (merged["group_x"] == merged["group_y"]).all()
+    respondents = expected["respondent_id"].nunique().rename("n").reset_index().astype({"unit": str, "item": str})
+    assert (tests.astype({"unit": str, "item": str}).merge(respondents, on=["unit", "item"])
+            .pipe(lambda m: m["n_x"] == m["n_y"]).all())
+
+
+def test_structured_vs_not_per_municipality_when_no_municipality_has_both_groups(staff):
+    split = split_by_unit(staff)
+    both = split.drop_duplicates(["respondent_id", "unit"]).groupby("unit", observed=True)["strukturerad"].nunique()
+    assert (both == 1).all() and set(split["strukturerad"].dropna()) == {"ja", "nej"}
+    items = ["synsatt", "arbetssatt", "rutiner_myndigheter"]
+    tests = sv.compare(split, by="strukturerad", items=items, stratify="unit")
+    _assert_one_group_per_stratum(tests, split, "strukturerad", items)
+    with pytest.warns(FutureWarning, match="within"):
+        assert_frame_equal(sv.compare(split, by="strukturerad", items=items, within="unit"), tests)
+    adjusted = sv.adjust(tests)
+    assert adjusted["pvalue_adjusted"].isna().all() and len(adjusted) == len(tests)
+
+
+def test_regions_per_municipality_where_each_municipality_is_in_one_region(staff):
+    items = ["lyssnar", "synsatt"]
+    assert (staff.groupby("unit", observed=True)["region"].nunique() == 1).all()
+    for level in ("respondent", "unit"):
+        tests = sv.compare(staff, by="region", items=items, stratify="unit", level=level)
+        _assert_one_group_per_stratum(tests, staff, "region", items)
+
+
+def test_planned_tests_when_no_municipality_has_both_groups(staff):
+    split = split_by_unit(staff)
+    tests, _ = planned_tests(split, min_n=5)
+    per_unit = tests[tests["section"] == "strukturerad_kommun"]
+    assert len(per_unit) and set(per_unit["role"]) == {"no_test"} and per_unit["family"].isna().all()
+    assert per_unit["pvalue_adjusted"].isna().all()
+    assert (tests.loc[tests["section"] == "strukturerad", "role"] == "primary").sum() == 9  # the overall test stays
+    plan = DisclosurePlan.from_answers({"operativ": split}, min_n=5, unit_items=PER_UNIT_ITEMS)
+    planned, _ = planned_tests(split, min_n=5, plan=plan)
+    assert "strukturerad_kommun" not in set(planned["section"])  # the plan tests no municipality
+    assert (planned.loc[planned["section"] == "strukturerad", "role"] == "primary").sum() == 9
 
 
 def test_regions_of_managers_are_compared_by_permuting_whole_mysam_groups(managers):
