@@ -33,17 +33,30 @@ KERNEL_FIXTURES = {"sample_batch", "warm_kernel"}
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Mark kernel users; group tests for ``pytest -n`` (``--dist loadgroup``, see pyproject).
+    """Mark kernel users; group and order tests for ``pytest -n`` (``--dist loadgroup``, see pyproject).
 
     Every user of the session's sample batch runs on one worker, so the batch runs once;
-    the other tests are grouped by module, so a module-scoped fixture runs once.
+    the other tests are grouped by module, so a module-scoped fixture runs once. Groups
+    that start kernels go first, the sample batch's first of all, and the many quick
+    groups last, where they fill the gaps: a long kernel test collected last (the wheel
+    test, alphabetically) would otherwise leave the other worker idle at the end.
     """
+    groups = {}
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if KERNEL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.kernel)
         group = "sample_batch" if "sample_batch" in fixtures else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
+        groups[item.nodeid] = group
+    kernel_groups = {groups[item.nodeid] for item in items if item.get_closest_marker("kernel")}
+    position = {item.nodeid: k for k, item in enumerate(items)}
+
+    def order(item) -> tuple[int, int]:
+        group = groups[item.nodeid]
+        return (0 if group == "sample_batch" else 1 if group in kernel_groups else 2), position[item.nodeid]
+
+    items.sort(key=order)
 
 
 def _run_cli_process(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
