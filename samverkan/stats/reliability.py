@@ -36,6 +36,8 @@ INDEX_COLUMNS = ["n", "index", "index_ci_low", "index_ci_high", "sd", "reliabili
 MIN_RELIABILITY_N = 30
 #: The smallest ω (or α) at which the index is reported.
 MIN_RELIABILITY = 0.70
+#: A respondent has an index when at least this share of the indicator items is answered.
+MIN_ANSWERED_SHARE = 2 / 3
 #: Seed of the random starting values of statsmodels' ML factor fit (its default draws fresh entropy).
 OMEGA_SEED = 20261201
 
@@ -53,7 +55,8 @@ def _wide(answers: pd.DataFrame, items: list[str], by: list[str]) -> pd.DataFram
     data = at_level(answers[answers["item"].isin(items) & answers["value"].notna()], "respondent", by)
     data = data.dropna(subset=by)
     keys = ["forbund", "wave", "survey", "respondent_id", *[b for b in by if b not in ("forbund", "wave", "survey")]]
-    wide = data.pivot_table(index=keys, columns="item", values="value", aggfunc="first", observed=True)
+    data = data.drop_duplicates(subset=[*keys, "item"])  # the first answer, as pivot_table(aggfunc="first")
+    wide = data.set_index([*keys, "item"])["value"].unstack("item")
     wide = wide.reindex(columns=items).astype(float)
     wide.columns = list(items)
     return wide.reset_index()
@@ -150,7 +153,12 @@ def reliability(
     chosen = _items(answers, items)
     if len(chosen) < 2:
         raise ValueError(f"items={chosen!r}: reliability needs at least two items")
-    wide = _wide(answers, chosen, by)
+    return _reliability_of_wide(_wide(answers, chosen, by), chosen, by, confidence_level)
+
+
+def _reliability_of_wide(wide: pd.DataFrame, chosen: list[str], by: list[str],
+                         confidence_level: float) -> pd.DataFrame:
+    """:func:`reliability` of a table from :func:`_wide`."""
     frames = []
     for key, part in (wide.groupby(by, observed=True, sort=True) if by else [((), wide)]):
         key = key if isinstance(key, tuple) else (key,)
@@ -168,7 +176,7 @@ def reliability(
 
 
 def index_scores(answers: pd.DataFrame, *, items: Sequence[str], by: Sequence[str] = (),
-                 min_share: float = 2 / 3) -> pd.DataFrame:
+                 min_share: float = MIN_ANSWERED_SHARE) -> pd.DataFrame:
     """Each respondent's index (0–100): the mean of the items answered, at least ``min_share`` of them.
 
     Returns
@@ -177,7 +185,11 @@ def index_scores(answers: pd.DataFrame, *, items: Sequence[str], by: Sequence[st
         The respondent key, the ``by`` columns and ``index`` (missing when too few items
         were answered). Respondent-level: for computing, never for publishing.
     """
-    wide = _wide(answers, list(items), list(by))
+    return _index_of_wide(_wide(answers, list(items), list(by)), list(items), min_share)
+
+
+def _index_of_wide(wide: pd.DataFrame, items: list[str], min_share: float) -> pd.DataFrame:
+    """:func:`index_scores` of a table from :func:`_wide`."""
     steps = np.array([len(instrument.item(i).labels) for i in items], dtype=float)
     scaled = (wide[list(items)].to_numpy(dtype=float) - 1) / (steps - 1) * 100
     answered = np.isfinite(scaled).sum(axis=1)
@@ -223,16 +235,24 @@ def climate_index(
     by = as_list(by)
     check_columns(answers, by, "by")
     chosen = _items(answers, items)
-    scores = index_scores(answers, items=chosen, by=by).dropna(subset=["index"])
-    overall = _reliability_of(reliability(answers, items=chosen, confidence_level=confidence_level))
-    table = reliability(answers, items=chosen, by=by or None, confidence_level=confidence_level)
+    wide = _wide(answers, chosen, by)  # one table for the index and the groups' reliability
+    scores = _index_of_wide(wide, chosen, MIN_ANSWERED_SHARE).dropna(subset=["index"])
+    table = _reliability_of_wide(wide, chosen, by, confidence_level)
     groups = table.drop_duplicates(subset=by) if by else table.iloc[:1]
+    pooled: list[tuple[float, str]] = []  # the whole data's reliability, computed when a small group needs it
+
+    def overall() -> tuple[float, str]:
+        if not pooled:
+            whole = table if not by else reliability(answers, items=chosen, confidence_level=confidence_level)
+            pooled.append(_reliability_of(whole))
+        return pooled[0]
+
     rows = []
     for key, part in (scores.groupby(by, observed=True, sort=True) if by else [((), scores)]):
         key = key if isinstance(key, tuple) else (key,)
         match = groups[(groups[by] == pd.Series(key, index=by)).all(axis=1)] if by else groups
         own = _reliability_of(match) if len(match) and int(match["n"].iloc[0]) >= MIN_RELIABILITY_N else None
-        rows.append({**dict(zip(by, key)), **_index_row(part["index"].to_numpy(dtype=float), own or overall,
+        rows.append({**dict(zip(by, key)), **_index_row(part["index"].to_numpy(dtype=float), own or overall(),
                                                           own is None, min_reliability, confidence_level)})
     return pd.DataFrame(rows, columns=[*by, *INDEX_COLUMNS]).astype({"reliability_name": "string", "note": "string",
                                                                        "reported": bool, "n": "int64"})
