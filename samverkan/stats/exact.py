@@ -15,8 +15,6 @@ import itertools
 import numpy as np
 from scipy import special
 
-from ..vocabulary import ALTERNATIVES
-
 
 def midranks(totals: np.ndarray) -> np.ndarray:
     """Mid-rank of each step given the total count per step (pooled over groups), along the last axis.
