@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import instrument
 from .errors import DataError
-from .load import read_export
+from .load import ABOVE_HEADER, read_export
 from .vocabulary import ADJUST_METHODS
 
 
@@ -38,8 +38,12 @@ def summary_line(path: str | Path, answers) -> str:
 
 
 def ignored_lines(ignored) -> list[str]:
-    """One line per ignored column: ``ignorerad kolumn 'Språk' (metadata från enkätverktyget; 9 ifyllda celler)``."""
-    return [f"  ignorerad kolumn {column!r} ({reason}; {cells} ifyllda celler)" for column, reason, cells in ignored]
+    """One line per ignored column: ``ignorerad kolumn 'Språk' (metadata från enkätverktyget; 9 ifyllda celler)``.
+
+    A title row above the header: ``ignorerad rad 1 (ovanför rubrikraden: en titel, inga svar; 1 ifyllda celler)``.
+    """
+    return [f"  ignorerad {column if reason == ABOVE_HEADER else f'kolumn {column!r}'} ({reason}; {cells} ifyllda celler)"
+            for column, reason, cells in ignored]
 
 
 def _print_problems(problems, where: str) -> int:

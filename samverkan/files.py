@@ -2,7 +2,13 @@
 BOM, cp1252, UTF-16/UTF-32 with BOM; ``,`` ``;`` tab) or XLSX here, SPSS ``.sav`` by :mod:`samverkan.sav`.
 
 Nothing here knows the instrument except through the ``score_header`` callback that
-picks the delimiter under which the header makes most sense.
+picks the delimiter under which the header makes most sense, and finds the header below
+a title: survey tools and hand-made Excel sheets often put a line or two ("Enkätresultat
+operativ personal 2019") above it. The header is the first non-blank row, unless that
+row is such a title (at most :data:`TITLE_CELLS` filled cells, none a known column) and one
+of the next rows, below at most :data:`MAX_TITLE_ROWS` title rows, has at least
+:data:`MIN_HEADER_SCORE` known columns. The rows above the header are kept in
+:attr:`RawTable.above_header` and listed by the loader, never dropped silently.
 
 Hostile files are refused fast, with a :class:`~samverkan.errors.DataError` naming
 the file (and the row and column where there is one), never a traceback, a hang or
@@ -56,6 +62,11 @@ MAX_COLUMNS = 2_000
 MAX_CELLS = 5_000_000
 #: Longest cell, in characters (Excel's own limit per cell).
 MAX_CELL_CHARS = 32_767
+#: Title rows above the header: at most this many, each with at most :data:`TITLE_CELLS` filled cells.
+MAX_TITLE_ROWS = 5
+TITLE_CELLS = 2
+#: A row below a title is the header when at least this many of its cells are known columns.
+MIN_HEADER_SCORE = 3
 LIMITS = {"bytes": MAX_FILE_BYTES, "unpacked_bytes": MAX_UNPACKED_BYTES, "rows": MAX_ROWS,
           "columns": MAX_COLUMNS, "cells": MAX_CELLS, "cell_chars": MAX_CELL_CHARS}
 #: Formula cells listed by name before "och N till".
@@ -191,8 +202,36 @@ def _csv_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]]
 
 def _pick_delimiter(text: str, score_header: Callable[[list[str]], int]) -> str:
     """The delimiter whose header has most known columns (ties: most columns, then file order)."""
-    first_record = {d: next(csv.reader(io.StringIO(text, newline=""), delimiter=d), []) for d in DELIMITERS}
-    return max(DELIMITERS, key=lambda d: (score_header(first_record[d]), len(first_record[d])))
+    def header(delimiter: str) -> list[str]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        first: list[list[str]] = []
+        try:  # the rows that may hold the header; a broken row further down is named when the file is read
+            for _, record in zip(range(MAX_TITLE_ROWS + 1), reader):
+                first.append(record)
+        except csv.Error:
+            pass
+        index = _header_position(first, score_header)
+        return first[index] if index is not None else []
+
+    headers = {d: header(d) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (score_header(headers[d]), len(headers[d])))
+
+
+def _header_position(records: list[list[str]], score_header: Callable[[list[str]], int] | None) -> int | None:
+    """Index of the header among ``records``: the first non-blank one, or the header below a title (module docstring)."""
+    filled = ((i, r) for i, r in enumerate(records) if any(c.strip() for c in r))
+    first = None
+    for count, (index, record) in zip(range(MAX_TITLE_ROWS + 1), filled):
+        if first is None:
+            first = index
+        if score_header is None:
+            break
+        score = score_header(record)
+        if count and score >= MIN_HEADER_SCORE:
+            return index
+        if score or sum(bool(c.strip()) for c in record) > TITLE_CELLS:
+            break
+    return first
 
 
 def _column_name(header: list[str], position: int) -> str:
@@ -241,27 +280,30 @@ def _read_csv(path: Path, score_header: Callable[[list[str]], int]) -> RawTable:
     _control_characters(path, text)
     delimiter = _pick_delimiter(text, score_header)
     records, spans = _csv_records(path, text, delimiter)
-    header_index = _header_index(path, records)
+    header_index = _header_index(path, records, score_header)
     problems = _long_cells(path, records, header_index) + _swallowed_rows(path, records, spans, header_index,
                                                                            delimiter)
     if problems:
         raise DataError(problems)
-    return _records_to_table(path, records, encoding=encoding, delimiter=delimiter)
+    return _records_to_table(path, records, score_header, encoding=encoding, delimiter=delimiter)
 
 
 # ------------------------------------------------------------------------------- records
 
 
-def _header_index(path: Path, records: list[list[str]]) -> int:
-    index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+def _header_index(path: Path, records: list[list[str]],
+                  score_header: Callable[[list[str]], int] | None = None) -> int:
+    index = _header_position(records, score_header)
     if index is None:
         raise _fail(path, "filen är tom")
     return index
 
 
-def _records_to_table(path: Path, records: list[list[str]], **meta: str | None) -> RawTable:
+def _records_to_table(path: Path, records: list[list[str]], score_header: Callable[[list[str]], int] | None,
+                      **meta: str | None) -> RawTable:
     records = [[cell.strip() for cell in record] for record in records]
-    header_index = _header_index(path, records)
+    header_index = _header_index(path, records, score_header)
+    above = tuple((i + 1, sum(bool(c) for c in r)) for i, r in enumerate(records[:header_index]) if any(r))
     header = records[header_index]
     while header and not header[-1]:
         header.pop()
@@ -280,7 +322,8 @@ def _records_to_table(path: Path, records: list[list[str]], **meta: str | None) 
         numbers.append(index + 1)
     if not rows and not bad_rows:
         raise _fail(path, "filen har en rubrikrad men inga svar")
-    return RawTable(path=path, header=header, rows=rows, row_numbers=numbers, bad_rows=bad_rows, **meta)
+    return RawTable(path=path, header=header, rows=rows, row_numbers=numbers, bad_rows=bad_rows, above_header=above,
+                    **meta)
 
 
 # ------------------------------------------------------------------------------------ XLSX
@@ -430,7 +473,7 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     path = Path(path)
     _check_path(path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        return _records_to_table(path, _read_excel(path))
+        return _records_to_table(path, _read_excel(path), score_header)
     if path.suffix.lower() in SPSS_SUFFIXES:
         return read_sav(path)
     return _read_csv(path, score_header)

@@ -88,8 +88,15 @@ def _check_exists(path: str | Path) -> None:
     raise DataError([Problem(str(given.resolve()), None, None, None, reason)])
 
 
+#: Why a row above the header was not read (:attr:`samverkan.raw_table.RawTable.above_header`).
+ABOVE_HEADER = "ovanför rubrikraden: en titel, inga svar"
+
+
 def _ignored(raw, layout: Layout) -> list[tuple[str, str, str, int]]:
-    return [(str(raw.path), c.header, c.reason, sum(bool(r[c.position]) for r in raw.rows)) for c in layout.ignored]
+    """The rows above the header (``"rad 1"``) and the columns left out on purpose, with their filled cells."""
+    title = [(str(raw.path), f"rad {row}", ABOVE_HEADER, cells) for row, cells in raw.above_header]
+    return title + [(str(raw.path), c.header, c.reason, sum(bool(r[c.position]) for r in raw.rows))
+                    for c in layout.ignored]
 
 
 def read_export(

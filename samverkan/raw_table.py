@@ -20,7 +20,8 @@ class RawTable:
     entirely blank rows are left out. Every row has ``len(header)`` cells. Rows with
     filled cells beyond the header's columns are in ``bad_rows`` instead, as
     ``(row number, non-blank cells, number of cells)``, so that the loader can list
-    each of their cells.
+    each of their cells. ``above_header``: the non-blank rows above the header (a
+    title), as ``(row number, filled cells)``.
     """
 
     path: Path
@@ -30,3 +31,4 @@ class RawTable:
     bad_rows: list[tuple[int, list[str], int]]
     encoding: str | None = None
     delimiter: str | None = None
+    above_header: tuple[tuple[int, int], ...] = ()

@@ -11,6 +11,7 @@ from pandas.testing import assert_frame_equal
 
 import samverkan as sv
 from samverkan import instrument
+from samverkan.load import ABOVE_HEADER, read_export
 
 REGIONS = {
     "Södra Hälsingland": ["Bollnäs", "Söderhamn", "Ovanåker"],
@@ -74,6 +75,58 @@ def test_background_answers_are_columns_on_every_row(plain):
 def test_multiselect_gives_one_row_per_chosen_option(plain):
     chosen = plain[(plain["item"] == "former_med_brukare") & (plain["respondent_id"] == "R1")]
     assert sorted(chosen.loc[chosen["unit"] == "Bollnäs", "label"]) == ["SIP-möte", "trepartssamtal"]
+
+
+def _with_title(path, title_rows, *, delimiter=",", encoding="utf-8"):
+    """The small export with ``title_rows`` (lists of cells; [] a blank row) above its header."""
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows([*title_rows, HEADER, *ROWS])
+    return path
+
+
+@pytest.mark.parametrize(("title", "delimiter", "encoding"), [
+    ([["Enkätresultat operativ personal 2019"]], ",", "utf-8"),
+    ([["Enkätresultat", ""], ["Samordningsförbundet Test", "2019"], []], ";", "utf-8-sig"),
+    ([["Rapport"], ["Export 2019-03-01"], ["Filter: alla"]], "\t", "cp1252"),
+])
+def test_a_title_above_the_header_is_skipped_and_listed(tmp_path, plain, title, delimiter, encoding):
+    """Survey tools and hand-made sheets put a title above the header: the answers are read all the same."""
+    path = _with_title(tmp_path / "title.csv", title, delimiter=delimiter, encoding=encoding)
+    assert_frame_equal(_load(path), plain)
+    result = read_export(path, survey="operativ", regions=REGIONS)
+    titled = [k + 1 for k, row in enumerate(title) if any(row)]
+    listed = result.ignored[result.ignored["reason"] == ABOVE_HEADER]
+    assert list(listed["column"]) == [f"rad {row}" for row in titled]
+    assert list(listed["cells"]) == [sum(bool(c) for c in title[row - 1]) for row in titled]
+    assert not [p for p in result.problems if p.row and p.row > 1]
+    rows = [list(row) for row in ROWS]
+    rows[0][HEADER.index("lyssnar")] = "kanske"
+    with open(tmp_path / "bad.csv", "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows([*title, HEADER, *rows])
+    bad = read_export(tmp_path / "bad.csv", survey="operativ", regions=REGIONS)
+    # the first answer row keeps its number in the file: below the title and the header
+    assert [(p.row, p.column) for p in bad.problems if p.row and p.row > 1] == [(len(title) + 2, "lyssnar")]
+
+
+def test_a_title_above_the_header_of_a_workbook_is_skipped(tmp_path, plain):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in ([["Rapport: operativ personal"], [], HEADER, *ROWS]):
+        sheet.append(row)
+    book.save(tmp_path / "title.xlsx")
+    assert_frame_equal(_load(tmp_path / "title.xlsx"), plain)
+
+
+@pytest.mark.parametrize("first", [
+    ["Enkät", "operativ", "2019"],            # three filled cells: not a title, so it is the header
+    ["lyssnar"],                              # names a question: it is the header
+])
+def test_a_first_row_that_is_not_a_title_stays_the_header(tmp_path, first):
+    """The header is not searched for below a row that names a question or holds more than a title."""
+    with pytest.raises(sv.DataError) as info:
+        read_export(_with_title(tmp_path / "first.csv", [first]), survey="operativ", regions=REGIONS)
+    assert all(p.row in (None, 1) for p in info.value.problems)
+    assert any("respondent_id" in (p.column or "") + p.reason for p in info.value.problems)
 
 
 @pytest.mark.parametrize("cell", [";", " ; ", ",;", ",\n;"])
