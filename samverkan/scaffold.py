@@ -132,7 +132,28 @@ def infer_mapping(detected: Detected) -> list[tuple[str, str, str]]:
         entry = _entry(column, survey, taken)
         if entry is not None:
             entries.append(entry)
-    return entries
+    return _one_entry_per_header(entries, detected.layout.columns)
+
+
+def _one_entry_per_header(entries: list[tuple[str, str, str]], columns) -> list[tuple[str, str, str]]:
+    """A header that heads several columns gets one entry (a YAML key is written once), marked for review.
+
+    ``columns`` cannot tell such columns apart; validation names the duplicate until the
+    export is fixed.
+    """
+    positions: dict[str, list[int]] = {}
+    for column in columns:
+        positions.setdefault(column.header, []).append(column.position + 1)
+    kept: dict[str, tuple[str, str, str]] = {}
+    for header, target, comment in entries:
+        if header in kept:
+            continue
+        if len(positions.get(header, [])) > 1:
+            where = ", ".join(map(str, positions[header]))
+            comment = (f"{REVIEW}: rubriken står i kolumnerna {where}; columns kan inte skilja dem åt: byt namn på "
+                       "eller ta bort den ena i exporten")
+        kept[header] = (header, target, comment)
+    return list(kept.values())
 
 
 def _read_with(detected: Detected) -> None:

@@ -9,6 +9,7 @@ knowing only how that style writes its files — not through samverkan's loader.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -112,6 +113,23 @@ def test_google_forms_has_no_id_column_and_init_marks_its_stand_in(initialised):
     assert '"Tidstämpel": "respondent_id"   # GISSNING: filen har ingen kolumn med respondent-id' in \
         out.read_text(encoding="utf-8")
     assert f"{out}:" in done.stdout and "GISSNING" in done.stdout
+
+
+def test_init_writes_a_header_of_two_columns_once_and_validate_names_it(tmp_path, run_cli):
+    """A YAML key is written once; the mapping cannot tell the columns apart, so the export must be fixed."""
+    source = next(p for p in FILES["googleforms"] if p.stem == "operativ")
+    with open(source, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    twice = rows[0][8]
+    with open(tmp_path / "operativ.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([row[:3] + [row[8]] + row[3:] for row in rows])
+    out = tmp_path / "params.yaml"
+    run_cli("init", str(tmp_path / "operativ.csv"), "--forbund", "dubbel", "--wave", "2019", "--out", str(out))
+    lines = [line for line in out.read_text(encoding="utf-8").splitlines() if line.strip().startswith(f'"{twice}":')]
+    assert len(lines) == 1 and "GRANSKA: rubriken står i kolumnerna 4, 10" in lines[0], lines
+    validated = run_cli("validate", "--params", str(out))
+    assert validated.returncode != 0
+    assert f"operativ.csv:1:{twice}: kolumnen samverkar_tva_parter förekommer två gånger" in validated.stdout
 
 
 def test_init_never_changes_an_export(initialised):
