@@ -194,25 +194,25 @@ class DisclosurePlan:
         return result
 
     def for_tests(self, answers: pd.DataFrame, *, by: str, items: Sequence[str], level: str,
-                  within: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  stratify: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The answers a test of ``items`` by ``by`` may see, and a log of the groups left out.
 
-        By region: no hidden region of the item. By ``strukturerad`` within ``unit``:
+        By region: no hidden region of the item. By ``strukturerad`` stratified by ``unit``:
         only the municipalities the plan tests. Otherwise: no group below ``min_n``
         (:func:`samverkan.suppress.drop_small_groups`).
         """
         items = as_list(items)
         survey = str(answers["survey"].iloc[0]) if len(answers) else ""
-        if by == "region" and within is None:
+        if by == "region" and stratify is None:
             hidden = {item: self.hidden(survey, item) for item in items}
             drop = np.array([i in hidden and r in hidden[i] for i, r in
                              zip(answers["item"].astype(str), answers["region"].astype(str))], dtype=bool)
             return answers[~drop], self._left_out(answers, drop, ["region"], level)
-        if by == "strukturerad" and within == "unit":
+        if by == "strukturerad" and stratify == "unit":
             drop = np.array([i in items and u not in self.tested_units.get(i, frozenset()) for i, u in
                              zip(answers["item"].astype(str), answers["unit"].astype(str))], dtype=bool)
             return answers[~drop], self._left_out(answers, drop, ["strukturerad", "unit"], level)
-        return suppress.drop_small_groups(answers, by=[by, *([within] if within else [])], items=items,
+        return suppress.drop_small_groups(answers, by=[by, *([stratify] if stratify else [])], items=items,
                                           min_n=self.min_n, level=level)
 
     # ------------------------------------------------------------ logs

@@ -237,7 +237,7 @@ def data_overview(data: Computed) -> pd.DataFrame:
         table.loc[small, ["respondents", "units"]] = pd.NA
         table["suppressed"] = small
         table["suppression_note"] = np.where(small, f"färre än {data.min_n} svar", "")
-        table, log = suppress.suppress_complement(table, group="group", within="survey", sizes=sizes,
+        table, log = suppress.suppress_complement(table, group="group", stratify="survey", sizes=sizes,
                                                   min_n=data.min_n)
     data.logs.append(log.assign(table="underlag"))
     return table

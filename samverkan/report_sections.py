@@ -15,6 +15,7 @@ import pandas as pd
 from . import instrument, report_summary
 from .display import Paragraph, Section, Subsection, Table, absent, display_table
 from .report_data import SURVEY_NAMES, Computed, groups_of, indicator_items, scale_blocks
+from .stats.plan import PAIRS
 from .sentences import interval, people, percent, points
 from .version import __version__
 from .vocabulary import ADJUST_SWEDISH, FAMILY_METHODS, FAMILY_SWEDISH
@@ -317,9 +318,14 @@ def _tabell4_shares(data: Computed) -> pd.Series:
 def paired_section(data: Computed) -> Section:
     """The same respondents on two related questions (exploratory)."""
     tests = _tests(data, "parade")
-    if tests.empty:
+    if "operativ" not in data.answers:
         return Section("parade", "Parade frågor", (absent(_missing_survey(data, "operativ")),), "exploratory",
                        "utforskande")
+    tested = {(str(r.group), str(r.reference)) for r in tests.itertuples()}
+    untested = [f"”{instrument.label(a)}” och ”{instrument.label(b)}”" for a, b in PAIRS if (a, b) not in tested]
+    no_pairs = absent(f"Ingen svarande har besvarat båda frågorna {' eller '.join(untested)}, så de jämförs inte.")
+    if tests.empty:
+        return Section("parade", "Parade frågor", (no_pairs,), "exploratory", "utforskande")
     alpha = float(data.params.alpha)
     rows = []
     for row in tests.itertuples():
@@ -329,9 +335,9 @@ def paired_section(data: Computed) -> Section:
                      **shown})
     intro = Paragraph("Samma svarande på två närliggande frågor: andelen höga värden på den första och den "
                       "andra frågan, bland dem som svarat på båda.")
-    return Section("parade", "Parade frågor", (intro, table(rows, "Andel höga värden på två frågor, samma svarande",
-                                                            [_family_note(data, "exploratory")])),
-                   "exploratory", "utforskande")
+    parts = (intro, table(rows, "Andel höga värden på två frågor, samma svarande", [_family_note(data, "exploratory")]))
+    return Section("parade", "Parade frågor", (*parts, *([no_pairs] if untested else [])), "exploratory",
+                   "utforskande")
 
 
 def managers_section(data: Computed) -> Section:

@@ -203,3 +203,26 @@ def test_report_when_structured_and_other_staff_never_share_a_municipality(tmp_p
         "Ingen kommun har minst 5 svarande både i och utanför strukturerad samverkan."]
     assert section.tables(), "the comparison over the whole förbund is still made"
     assert "strukturerad_kommun" not in set(report.tests["section"])
+
+
+def test_a_tiny_forbund_with_a_question_nobody_answered_gets_a_report(tmp_path):
+    """Seven staff, nobody answered 'lyssnar': the pair it belongs to is not compared, and the report says so."""
+    params = config.load_params(ROOT / "params" / "sjobygden.yaml")
+    source = Path(params.data["operativ"])
+    raw = source.read_text(encoding="cp1252").splitlines()
+    header = raw[0].split(";")
+    column = header.index("lyssnar")
+    rows = [line.split(";") for line in raw[1:8]]
+    for row in rows:
+        row[column] = ""
+    export = tmp_path / "operativ.csv"
+    export.write_text("\n".join(";".join(r) for r in [header, *rows]) + "\n", encoding="cp1252")
+    tiny = sv.Params(**{**{k: getattr(params, k) for k in params.keys()}, "data": {"operativ": str(export)},
+                        "baseline": None, "regions": None})
+    report = sv.report.build_report(tiny)
+    texts = [p.text for p in report.sections["parade"].parts if isinstance(p, display.Paragraph)]
+    assert ("Ingen svarande har besvarat båda frågorna ”De andra parterna lyssnar” och ”Vet vad de andra parterna "
+            "kan tillföra”, så de jämförs inte.") in texts
+    assert "lyssnar" not in set(report.tests.loc[report.tests["section"] == "parade", "item"])
+    assert set(report.tests.loc[report.tests["section"] == "parade", "item"]) == {"rutiner_myndigheter",
+                                                                                 "strukturer_myndigheter"}

@@ -21,6 +21,7 @@ import samverkan as sv
 from samverkan import instrument, strict_json
 from samverkan.stats import clustered, clustering, intervals, reliability
 from samverkan.stats.plan import SECTIONS, planned_tests
+from samverkan.vocabulary import TEST_COLUMNS
 from samverkan.stats.scores import at_level
 from samverkan.vocabulary import TEST_COLUMNS
 
@@ -369,3 +370,13 @@ def test_results_json_is_strict_with_notes_for_infinite_values():
     json.loads(text, parse_constant=lambda name: pytest.fail(f"non-strict constant {name}"))
     with pytest.raises(ValueError):
         strict_json.dumps({"x": float("inf")})
+
+
+@pytest.mark.parametrize("stratify", [None, "region"])
+def test_compare_items_without_any_pair_is_an_empty_tests_table(sample, stratify):
+    """Nobody answered both items (here: nobody answered 'lyssnar'): no rows, every column (was a ValueError)."""
+    staff = sample[0]
+    blank = staff[staff["item"] != "lyssnar"]
+    tests = sv.compare_items(blank, "lyssnar", "vet_tillfora", stratify=stratify)
+    assert tests.empty
+    assert list(tests.columns) == [*([stratify] if stratify else []), *TEST_COLUMNS]

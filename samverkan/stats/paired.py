@@ -102,7 +102,8 @@ def compare_items(
     pandas.DataFrame
         The ``stratify`` columns, then the tests columns (:data:`TEST_COLUMNS`):
         ``item`` and ``group`` are ``a``, ``reference`` is ``b``, ``n`` and
-        ``n_reference`` the pairs; two rows per family (signed-rank, McNemar).
+        ``n_reference`` the pairs; two rows per family (signed-rank, McNemar); no rows
+        when no respondent answered both items.
 
     Examples
     --------
@@ -121,6 +122,8 @@ def compare_items(
         raise ValueError(f"a={a!r} and b={b!r} are not on the same scale")
     steps = len(instrument.item(a).labels)
     labels, counts = _pair_counts(answers, a, b, stratify, steps)
+    if not len(counts):  # no respondent answered both items: nothing to compare
+        return tests_frame([], stratify)
     high = np.zeros(steps, dtype=bool)
     high[np.array(instrument.item(a).high_values) - 1] = True
     ranks = count_tests.signed_rank(counts, alternative=alternative)

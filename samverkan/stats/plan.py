@@ -121,7 +121,7 @@ def planned_tests(
     pieces, logs = [], []
     for section, answers, by, stratify, items in _group_comparisons(staff, managers):
         if plan is not None:
-            kept, log = plan.for_tests(answers, by=by, items=items, level="respondent", within=stratify)
+            kept, log = plan.for_tests(answers, by=by, items=items, level="respondent", stratify=stratify)
         else:
             kept, log = suppress.drop_small_groups(answers, by=[by, *([stratify] if stratify else [])], items=items,
                                                    min_n=min_n)
