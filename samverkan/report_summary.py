@@ -53,6 +53,10 @@ def change_paragraphs(data: Computed) -> tuple:
     if tests.empty:
         return (absent(f"Förändringen sedan {params.baseline['wave']} kan inte prövas: personalenkäten saknas "
                        "i en av mätningarna."),)
+    tests = tests[~tests["suppressed"].fillna(False).to_numpy(dtype=bool)]
+    if tests.empty:
+        return (absent(f"Förändringen sedan {params.baseline['wave']} prövas inte: en av mätningarna har färre än "
+                       f"{data.min_n} svarande i personalenkäten."),)
     baseline, now = str(tests["reference"].iloc[0]), str(tests["group"].iloc[0])
     alpha = float(params.alpha)
     held = tests["pvalue_adjusted"].lt(alpha).fillna(False).to_numpy(dtype=bool)

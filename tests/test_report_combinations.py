@@ -226,3 +226,20 @@ def test_a_tiny_forbund_with_a_question_nobody_answered_gets_a_report(tmp_path):
     assert "lyssnar" not in set(report.tests.loc[report.tests["section"] == "parade", "item"])
     assert set(report.tests.loc[report.tests["section"] == "parade", "item"]) == {"rutiner_myndigheter",
                                                                                  "strukturer_myndigheter"}
+
+
+def test_a_baseline_of_three_staff_is_not_tested_and_the_report_says_so(tmp_path):
+    """Three staff in the baseline against a whole wave: no change test is published (under min_n), the
+    summary and the change section say why, and the exact test of 3 against hundreds takes no time (it took
+    minutes and gigabytes computing the large group's distribution)."""
+    params = config.load_params(ROOT / "params" / "alvdalsbygden.yaml")
+    source = Path(params.baseline["data"]["operativ"])
+    small = tmp_path / "operativ_2016.csv"
+    small.write_bytes(b"\n".join(source.read_bytes().splitlines()[:4]) + b"\n")  # header and three staff
+    tiny = sv.Params(**{**{k: getattr(params, k) for k in params.keys()},
+                        "baseline": {"wave": "2016", "data": {"operativ": str(small), "chefsgrupp": None}}})
+    report = sv.report.build_report(tiny)
+    said = "Förändringen sedan 2016 prövas inte: en av mätningarna har färre än 5 svarande i personalenkäten."
+    assert said in [p.text for p in report.sections["forandring"].parts if isinstance(p, display.Paragraph)]
+    change = report.tests[report.tests["section"] == "forandring"]
+    assert len(change) and change["suppressed"].all() and change["n_reference"].isna().all()

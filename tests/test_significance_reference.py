@@ -90,6 +90,44 @@ def test_mann_whitney_exact_without_ties_is_wilcox_exact(alternative):
     assert_allclose(p, out(f"mwu_exact_no_ties_{alternative.replace('-', '_')}")["p_value"], rtol=1e-9)
 
 
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_mann_whitney_exact_is_the_same_with_the_groups_swapped(alternative):
+    """R's p for x against y equals the p for y against x with the alternative turned (one order is computed
+    through the other: the smaller group's distribution)."""
+    data = read("exact_no_ties.csv")
+    ranks = np.argsort(np.argsort(data["value"].to_numpy()))
+    counts_x = np.bincount(ranks[data["group"] == "x"], minlength=len(data))
+    counts_y = np.bincount(ranks[data["group"] == "y"], minlength=len(data))
+    turned = {"less": "greater", "greater": "less"}.get(alternative, alternative)
+    assert_allclose(exact.mann_whitney_exact_pvalue(counts_y, counts_x, turned),
+                    exact.mann_whitney_exact_pvalue(counts_x, counts_y, alternative), rtol=1e-12)
+    if alternative != "greater":
+        expected = out(f"mwu_exact_no_ties_{alternative.replace('-', '_')}")["p_value"]
+        assert_allclose(exact.mann_whitney_exact_pvalue(counts_y, counts_x, turned), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater"])
+def test_mann_whitney_exact_for_three_against_many_is_every_assignment_counted(alternative):
+    """Three answers against thirty on a six-step scale with ties, the large group first (a three-person
+    baseline against a whole wave took minutes and gigabytes): the p of all C(33, 3) assignments."""
+    from itertools import combinations
+
+    small, large = np.array([0, 1, 0, 0, 2, 0]), np.array([3, 5, 6, 7, 5, 4])
+    p = exact.mann_whitney_exact_pvalue(large, small, alternative)
+    values = np.repeat(np.arange(6), small + large)
+    scores = exact.midranks(small + large)[values]
+    total, observed = scores.sum(), float(np.sum(large * exact.midranks(small + large)))
+    sums = np.array([total - scores[list(chosen)].sum() for chosen in combinations(range(len(values)), 3)])
+    expected_sum = sums.mean()
+    if alternative == "greater":
+        brute = np.mean(sums >= observed - 1e-9)
+    else:
+        brute = np.mean(np.abs(sums - expected_sum) >= abs(observed - expected_sum) - 1e-9)
+    assert_allclose(p, brute, rtol=1e-9)
+    many = exact.mann_whitney_exact_pvalue(np.array([120, 200, 150, 100, 60, 20]), small, alternative)
+    assert 0 <= many <= 1
+
+
 def test_rank_biserial_is_effectsize_and_its_interval_newcombes_score_interval():
     got = row(sv.compare(two_groups(), by="grupp", reference="Myndighet", method="asymptotic"), "mann-whitney")
     assert got["effect_size_name"] == "rank-biserial"
