@@ -67,8 +67,11 @@ MAX_TITLE_ROWS = 5
 TITLE_CELLS = 2
 #: A row below a title is the header when at least this many of its cells are known columns.
 MIN_HEADER_SCORE = 3
+#: A header cell longer than this is no question's wording (the longest is ~130 characters): the header search
+#: stops at such a row, and samverkan.headers does not match such a header (a hostile cell costs nothing).
+MAX_HEADER_CHARS = 500
 LIMITS = {"bytes": MAX_FILE_BYTES, "unpacked_bytes": MAX_UNPACKED_BYTES, "rows": MAX_ROWS,
-          "columns": MAX_COLUMNS, "cells": MAX_CELLS, "cell_chars": MAX_CELL_CHARS}
+          "columns": MAX_COLUMNS, "cells": MAX_CELLS, "cell_chars": MAX_CELL_CHARS, "header_chars": MAX_HEADER_CHARS}
 #: Formula cells listed by name before "och N till".
 _SHOWN = 10
 
@@ -224,8 +227,8 @@ def _header_position(records: list[list[str]], score_header: Callable[[list[str]
     for count, (index, record) in zip(range(MAX_TITLE_ROWS + 1), filled):
         if first is None:
             first = index
-        if score_header is None:
-            break
+        if score_header is None or (count and any(len(c) > MAX_HEADER_CHARS for c in record)):
+            break  # a row below the first with a cell longer than any header is data: no header search in it
         score = score_header(record)
         if count and score >= MIN_HEADER_SCORE:
             return index

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import instrument
+from .files import MAX_HEADER_CHARS
 from .instrument import Survey, did_you_mean, normalize_text
 
 #: The ``columns`` target that drops a column (listed as ignored, never read as answers).
@@ -43,7 +44,8 @@ HOW_OPTION = "en kolumn per alternativ"
 #: A leading question number, with (second) or without (first) a sub-question letter: "Q7.", "7)", "Fråga 7:", "12.a".
 _NUMBERS = tuple(re.compile(r"^(?:(?:fråga|question|q|f)\s*)?\d+(?:[._]\d+)*" + letter
                             + r"(?:\s*[.:)]\s*|\s*-\s+|\s+)(?=\S)") for letter in ("", r"[._]?[a-z]"))
-_SEPARATOR = re.compile(r"\s+[-\u2013\u2014](?:\s+|$)|:(?:\s+|$)")
+# (?<!\s): a match starts at the first space of a run, so a long run of spaces is scanned once, not once per space
+_SEPARATOR = re.compile(r"(?<!\s)\s+[-\u2013\u2014](?:\s+|$)|:(?:\s+|$)")
 _BRACKET = re.compile(r"^(.*\S)\s*\[([^\[\]]*)\]$")
 
 
@@ -257,6 +259,10 @@ def _from_mapping(position: int, header: str, folded: str, target: tuple[str | N
 
 def resolve_column(position: int, header: str, survey: Survey, mapping: Mapping[str, tuple], label: str = "") -> Column:
     """What the column ``header`` (and an SPSS variable's ``label``) holds; see the module docstring."""
+    if len(header) > MAX_HEADER_CHARS:  # no question is worded so long: not matched (a hostile cell costs nothing)
+        reason = (f"rubriken i kolumn {position + 1} är {len(header)} tecken lång; ingen fråga har en så lång "
+                  f"formulering (högst {MAX_HEADER_CHARS} tecken läses som rubrik)")
+        return Column(position, f"kolumn {position + 1}", "unknown", reason=reason)
     for text in [header] + ([label] if label and label != header else []):
         by = "" if text is header else " (variabeletiketten)"
         folded = normalize_text(text)

@@ -292,6 +292,7 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "cell_too_long": _with_cell(3, "ovrigt_kommentar", "x" * 40_000),
     "cell_over_csv_field_limit": _with_cell(5, "chefsgrupp_kommentar", "y" * 200_000),
     "unit_with_many_spaces": _with_cell(2, "mysam_grupp", "Mysam" + " " * 30_000 + "Gälve"),
+    "header_with_many_spaces": _with_cell(1, "lyssnar", "De andra parterna lyssnar" + " " * 30_000 + "x"),
     "too_many_columns": too_many_columns,
     "too_many_rows": too_many_rows,
     "formula_cells": formula_cells,
