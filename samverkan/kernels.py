@@ -198,16 +198,53 @@ def _fits_a_socket(folder: Path) -> bool:
     return len(os.fsencode(folder / "k")) + 8 <= MAX_SOCKET_PATH
 
 
+#: Prefix of a kernel's socket folder; the folder's ``owner`` file holds the pid of the process that made it.
+FOLDER_PREFIX = "samverkan-kernel-"
+
+
 def _socket_folder() -> Path:
     """A new ``0700`` folder for a kernel's sockets, in ``TMPDIR`` or, if that path is too long for a socket, ``/tmp``.
 
     If neither is short enough the caller falls back to TCP on the loopback interface.
+    The folders a killed process left behind are removed first (:func:`remove_stale_folders`).
     """
-    folder = Path(tempfile.mkdtemp(prefix="samverkan-kernel-"))  # mkdtemp: mode 0700
-    if _fits_a_socket(folder) or not Path("/tmp").is_dir():
-        return folder
-    folder.rmdir()
-    return Path(tempfile.mkdtemp(prefix="samverkan-kernel-", dir="/tmp"))
+    remove_stale_folders()
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))  # mkdtemp: mode 0700
+    if not _fits_a_socket(folder) and Path("/tmp").is_dir():
+        folder.rmdir()
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir="/tmp"))
+    (folder / "owner").write_text(str(os.getpid()), encoding="ascii")
+    return folder
+
+
+def remove_stale_folders() -> list[Path]:
+    """Remove the socket folders whose owner process is gone (a batch killed with SIGKILL cannot clean up).
+
+    Only this user's folders with an ``owner`` file naming a process that no longer
+    exists; a folder of a running batch, or of another user, is left alone. Returns the
+    folders removed.
+    """
+    removed = []
+    for parent in {Path(tempfile.gettempdir()), Path("/tmp")}:
+        for folder in parent.glob(f"{FOLDER_PREFIX}*"):
+            try:
+                if folder.stat().st_uid != os.getuid() or _alive(int((folder / "owner").read_text("ascii"))):
+                    continue
+            except (OSError, ValueError):  # no owner file (yet), unreadable, or not a number: not ours to judge
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
 
 
 def kernel_manager(kernel_name: str = KERNEL_NAME):

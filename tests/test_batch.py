@@ -388,3 +388,29 @@ def test_kernel_sockets_move_to_tmp_when_tmpdir_is_too_long_for_a_socket(tmp_pat
         assert manager.transport == "ipc" and len(os.fsencode(manager.ip)) < kernels.MAX_SOCKET_PATH
     finally:
         kernels.remove_folder(manager)
+
+
+def test_socket_folders_of_a_killed_process_are_removed_by_the_next(tmp_path, monkeypatch):
+    """A batch killed with SIGKILL leaves its kernels' socket folders (with their connection files): the next removes
+    those whose owner is gone, never a running process's folder or one without an owner file."""
+    import subprocess
+    import sys
+
+    from samverkan import kernels
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    stale, running, unknown = (tmp_path / f"{kernels.FOLDER_PREFIX}{name}" for name in ("stale", "running", "unknown"))
+    for folder, owner in ((stale, gone.stdout.strip()), (running, str(os.getpid())), (unknown, None)):
+        folder.mkdir(mode=0o700)
+        (folder / "kernel.json").write_text("{}", encoding="utf-8")
+        if owner:
+            (folder / "owner").write_text(owner, encoding="ascii")
+    new = kernels._socket_folder()
+    try:
+        assert not stale.exists() and running.exists() and unknown.exists()
+        assert (new / "owner").read_text(encoding="ascii") == str(os.getpid())
+    finally:
+        shutil.rmtree(new, ignore_errors=True)
