@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import instrument
 from .errors import DataError
-from .load import ABOVE_HEADER, read_export
+from .load import ABOVE_HEADER, OTHER_SHEET, read_export
 from .vocabulary import ADJUST_METHODS
 
 
@@ -42,7 +42,8 @@ def ignored_lines(ignored) -> list[str]:
 
     A title row above the header: ``ignorerad rad 1 (ovanför rubrikraden: en titel, inga svar; 1 ifyllda celler)``.
     """
-    return [f"  ignorerad {column if reason == ABOVE_HEADER else f'kolumn {column!r}'} ({reason}; {cells} ifyllda celler)"
+    return [f"  ignorerad {column if reason in (ABOVE_HEADER, OTHER_SHEET) else f'kolumn {column!r}'} "
+            f"({reason}; {cells} ifyllda celler)"
             for column, reason, cells in ignored]
 
 

@@ -39,6 +39,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -399,14 +400,43 @@ def _has_data(path: Path, sheet) -> bool:
     return any(any(t.strip() for t in texts) for _, texts, _, _ in _sheet_rows(path, sheet))
 
 
-def _first_sheet(path: Path, workbook) -> list[list[str]]:
-    """The first sheet's rows; an empty first sheet beside a sheet with data is named as such."""
+def _names_questions(records: list[list[str]], score_header: Callable[[list[str]], int] | None) -> bool:
+    """Whether the header of ``records`` (below a title, if any) names at least :data:`MIN_HEADER_SCORE` columns."""
+    index = _header_position(records, score_header)
+    return score_header is None or (index is not None and score_header(records[index]) >= MIN_HEADER_SCORE)
+
+
+def _answers_sheet(path: Path, workbook, score_header) -> tuple[list[list[str]], list[tuple[str, int]]]:
+    """The sheet of answers when the first sheet names no question (an information sheet), and the sheets before it.
+
+    Only the first rows of the other sheets are read to find it; ``([], [])`` when none names questions.
+    """
+    for position, sheet in enumerate(workbook.worksheets[1:], start=1):
+        head = [texts for _, (_, texts, _, _) in zip(range(MAX_TITLE_ROWS + 1), _sheet_rows(path, sheet))]
+        if _names_questions(head, score_header):
+            skipped = [(s.title, sum(bool(t.strip()) for _, texts, _, _ in _sheet_rows(path, s) for t in texts))
+                       for s in workbook.worksheets[:position]]
+            return _read_sheet(path, sheet), skipped
+    return [], []
+
+
+def _first_sheet(path: Path, workbook, score_header=None) -> tuple[list[list[str]], list[tuple[str, int]]]:
+    """The rows of the answers' sheet and the sheets skipped before it, as ``(title, filled cells)``.
+
+    The first sheet, unless it names no question and a later sheet does (an information
+    sheet first: that sheet is read, the ones before it listed); an empty first sheet beside
+    a sheet with data is named as such.
+    """
     if not workbook.worksheets:
         raise _fail(path, "arbetsboken har inga kalkylblad")
     first = workbook.worksheets[0]
     records = _read_sheet(path, first)
     if any(any(t.strip() for t in r) for r in records):
-        return records
+        if len(workbook.worksheets) > 1 and not _names_questions(records, score_header):
+            answers, skipped = _answers_sheet(path, workbook, score_header)
+            if answers:
+                return answers, skipped
+        return records, []
     other = next((s.title for s in workbook.worksheets[1:] if _has_data(path, s)), None)
     if other is not None:
         raise _fail(path, f"det första bladet ({first.title!r}) är tomt; svaren finns på bladet {other!r}: "
@@ -414,7 +444,7 @@ def _first_sheet(path: Path, workbook) -> list[list[str]]:
     raise _fail(path, "filen är tom")
 
 
-def _read_excel(path: Path) -> list[list[str]]:
+def _read_excel(path: Path, score_header=None) -> tuple[list[list[str]], list[tuple[str, int]]]:
     import openpyxl
 
     _check_archive(path)
@@ -424,7 +454,7 @@ def _read_excel(path: Path) -> list[list[str]]:
         raise _fail(path, "filen kan inte läsas som Excel-arbetsbok (.xlsx): den är skadad eller inte en "
                           f"arbetsbok ({type(error).__name__})") from error
     try:
-        return _first_sheet(path, workbook)
+        return _first_sheet(path, workbook, score_header)
     except DataError:
         raise
     except Exception as error:  # malformed XML inside a sheet (ParseError), bad cell types, …
@@ -476,7 +506,8 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     path = Path(path)
     _check_path(path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        return _records_to_table(path, _read_excel(path), score_header)
+        records, skipped = _read_excel(path, score_header)
+        return replace(_records_to_table(path, records, score_header), other_sheets=tuple(skipped))
     if path.suffix.lower() in SPSS_SUFFIXES:
         return read_sav(path)
     return _read_csv(path, score_header)

@@ -90,12 +90,15 @@ def _check_exists(path: str | Path) -> None:
 
 #: Why a row above the header was not read (:attr:`samverkan.raw_table.RawTable.above_header`).
 ABOVE_HEADER = "ovanför rubrikraden: en titel, inga svar"
+#: Why a sheet before the answers' sheet was not read (:attr:`samverkan.raw_table.RawTable.other_sheets`).
+OTHER_SHEET = "blad före svaren, utan frågor som kolumner"
 
 
 def _ignored(raw, layout: Layout) -> list[tuple[str, str, str, int]]:
     """The rows above the header (``"rad 1"``) and the columns left out on purpose, with their filled cells."""
+    sheets = [(str(raw.path), f"bladet {name!r}", OTHER_SHEET, cells) for name, cells in raw.other_sheets]
     title = [(str(raw.path), f"rad {row}", ABOVE_HEADER, cells) for row, cells in raw.above_header]
-    return title + [(str(raw.path), c.header, c.reason, sum(bool(r[c.position]) for r in raw.rows))
+    return sheets + title + [(str(raw.path), c.header, c.reason, sum(bool(r[c.position]) for r in raw.rows))
                     for c in layout.ignored]
 
 

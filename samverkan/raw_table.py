@@ -21,7 +21,8 @@ class RawTable:
     filled cells beyond the header's columns are in ``bad_rows`` instead, as
     ``(row number, non-blank cells, number of cells)``, so that the loader can list
     each of their cells. ``above_header``: the non-blank rows above the header (a
-    title), as ``(row number, filled cells)``.
+    title), as ``(row number, filled cells)``. ``other_sheets``: the sheets of a workbook
+    skipped before the answers' sheet (an information sheet first), as ``(title, filled cells)``.
     """
 
     path: Path
@@ -32,3 +33,4 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     above_header: tuple[tuple[int, int], ...] = ()
+    other_sheets: tuple[tuple[str, int], ...] = ()

@@ -11,7 +11,7 @@ from pandas.testing import assert_frame_equal
 
 import samverkan as sv
 from samverkan import instrument
-from samverkan.load import ABOVE_HEADER, read_export
+from samverkan.load import ABOVE_HEADER, OTHER_SHEET, read_export
 
 REGIONS = {
     "Södra Hälsingland": ["Bollnäs", "Söderhamn", "Ovanåker"],
@@ -115,6 +115,36 @@ def test_a_title_above_the_header_of_a_workbook_is_skipped(tmp_path, plain):
         sheet.append(row)
     book.save(tmp_path / "title.xlsx")
     assert_frame_equal(_load(tmp_path / "title.xlsx"), plain)
+
+
+def test_an_information_sheet_before_the_answers_is_skipped_and_listed(tmp_path, plain):
+    """A workbook that opens with a sheet about the survey: the answers' sheet is read, the first listed."""
+    book = openpyxl.Workbook()
+    info = book.active
+    info.title = "Information"
+    for row in (["Enkät: Samverkan 2019"], ["Exporterad: 2019-03-01", "av: enkätverktyget"]):
+        info.append(row)
+    answers = book.create_sheet("Svar")
+    for row in (HEADER, *ROWS):
+        answers.append(row)
+    book.save(tmp_path / "info.xlsx")
+    assert_frame_equal(_load(tmp_path / "info.xlsx"), plain)
+    ignored = read_export(tmp_path / "info.xlsx", survey="operativ", regions=REGIONS).ignored
+    listed = ignored[ignored["reason"] == OTHER_SHEET]
+    assert list(listed["column"]) == ["bladet 'Information'"] and list(listed["cells"]) == [3]
+
+
+def test_the_first_sheet_is_read_when_it_names_questions(tmp_path, plain):
+    book = openpyxl.Workbook()
+    for row in (HEADER, *ROWS):
+        book.active.append(row)
+    other = book.create_sheet("Kopia")
+    for row in (HEADER, ["R9"]):
+        other.append(row)
+    book.save(tmp_path / "two.xlsx")
+    assert_frame_equal(_load(tmp_path / "two.xlsx"), plain)
+    assert not (read_export(tmp_path / "two.xlsx", survey="operativ", regions=REGIONS).ignored["reason"]
+                == OTHER_SHEET).any()
 
 
 @pytest.mark.parametrize("first", [
