@@ -83,6 +83,10 @@ _MAGIC = ((b"PK\x03\x04", "en zip-fil (troligen en Excel-arbetsbok): spara den s
                                 "utan lösenord eller som CSV"),
           (b"%PDF", "en PDF-fil"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: UTF-8 read as Windows-1252 and saved again: å ä ö Å Ä Ö é become these pairs ("SÃ¶derhamn").
+_DOUBLE_ENCODED = re.compile("\u00c3[\u00a5\u00a4\u00b6\u2026\u201e\u2013\u00a9]")
+#: So many such pairs make a file double-encoded (one could be a typing accident).
+DOUBLE_ENCODED_PAIRS = 3
 
 
 def _fail(path: Path, reason: str, row: int | None = None, column: str | None = None) -> DataError:
@@ -151,6 +155,16 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
             raise _fail(path, "filen kan inte läsas som text (förväntad kodning utf-8 eller cp1252)") from error
+
+
+def _double_encoded(path: Path, text: str) -> None:
+    """Refuse text saved twice with the wrong encoding: one clear message instead of an unknown answer per cell."""
+    found = [m.start() for m, _ in zip(_DOUBLE_ENCODED.finditer(text), range(DOUBLE_ENCODED_PAIRS))]
+    if len(found) < DOUBLE_ENCODED_PAIRS:
+        return
+    raise _fail(path, "texten verkar ha sparats två gånger med fel teckenkodning (å, ä och ö står som 'Ã¥', 'Ã¤' "
+                      "och 'Ã¶'): exportera filen på nytt från enkätverktyget, eller öppna den som UTF-8 och spara "
+                      "den som UTF-8", text.count("\n", 0, found[0]) + 1)
 
 
 def _control_characters(path: Path, text: str) -> None:
@@ -282,6 +296,7 @@ def _read_csv(path: Path, score_header: Callable[[list[str]], int]) -> RawTable:
     data = path.read_bytes()
     text, encoding = _decode(path, data)
     _control_characters(path, text)
+    _double_encoded(path, text)
     delimiter = _pick_delimiter(text, score_header)
     records, spans = _csv_records(path, text, delimiter)
     header_index = _header_index(path, records, score_header)

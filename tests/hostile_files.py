@@ -80,6 +80,13 @@ def _encoded(source: str, encoding: str, bom: bytes = b"", delimiter: str = ",")
     return make
 
 
+def double_encoded(target: Path) -> Path:
+    """UTF-8 read as Windows-1252 and saved again as UTF-8: "Mysam Gävle" becomes "Mysam GÃ¤vle"."""
+    text = _csv_text(_records("good_chefsgrupp.csv"))
+    target.write_text(text.encode("utf-8").decode("cp1252", errors="replace"), encoding="utf-8")
+    return target
+
+
 # ------------------------------------------------------------------ not text
 
 
@@ -278,6 +285,7 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "utf32_le_bom": _encoded("xlsx_sources/bad_label.csv", "utf-32"),
     "utf16_excel_unicode_text": _encoded("xlsx_sources/bad_label.csv", "utf-16", delimiter="\t"),
     "utf16_no_bom": _encoded("xlsx_sources/bad_label.csv", "utf-16-le"),
+    "double_encoded": double_encoded,
     "utf8_bom_only": lambda target: (target.write_bytes(b"\xef\xbb\xbf"), target)[1],
     "png_named_csv": png_named_csv,
     "control_characters": control_characters,
