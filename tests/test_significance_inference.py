@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,20 +20,10 @@ import samverkan as sv
 from samverkan import instrument, strict_json
 from samverkan.stats import clustered, clustering, intervals, reliability
 from samverkan.stats.plan import SECTIONS, planned_tests
-from samverkan.vocabulary import TEST_COLUMNS
 from samverkan.stats.scores import at_level
 from samverkan.vocabulary import TEST_COLUMNS
 
-REF = Path(__file__).resolve().parent / "reference"
-CASES = json.loads((REF / "r_reference.json").read_text(encoding="utf-8"))["cases"]
-
-
-def out(name: str) -> dict:
-    return CASES[name]["output"]
-
-
-def read(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / "data" / name)
+from .r_reference import out, read
 
 
 def tidy_rows(frame: pd.DataFrame, item: str = "lyssnar") -> pd.DataFrame:

@@ -7,8 +7,6 @@ tests/reference/make_r_reference.R (see tests/reference/README.md).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,16 +17,7 @@ import samverkan as sv
 from samverkan import instrument
 from samverkan.stats import exact, planning
 
-REF = Path(__file__).resolve().parent / "reference"
-CASES = json.loads((REF / "r_reference.json").read_text(encoding="utf-8"))["cases"]
-
-
-def out(name: str) -> dict:
-    return CASES[name]["output"]
-
-
-def read(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / "data" / name)
+from .r_reference import out, read
 
 
 def tidy(values, item: str, **columns) -> pd.DataFrame:
