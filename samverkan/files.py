@@ -3,12 +3,9 @@ BOM, cp1252, UTF-16/UTF-32 with BOM; ``,`` ``;`` tab) or XLSX here, SPSS ``.sav`
 
 Nothing here knows the instrument except through the ``score_header`` callback that
 picks the delimiter under which the header makes most sense, and finds the header below
-a title: survey tools and hand-made Excel sheets often put a line or two ("Enkätresultat
-operativ personal 2019") above it. The header is the first non-blank row, unless that
-row is such a title (at most :data:`TITLE_CELLS` filled cells, none a known column) and one
-of the next rows, below at most :data:`MAX_TITLE_ROWS` title rows, has at least
-:data:`MIN_HEADER_SCORE` known columns. The rows above the header are kept in
-:attr:`RawTable.above_header` and listed by the loader, never dropped silently.
+a title or the sheet of answers after an information sheet (:mod:`samverkan.header_rows`).
+The rows above the header are kept in :attr:`RawTable.above_header`, the sheets skipped in
+:attr:`RawTable.other_sheets`, and the loader lists both, never dropping them silently.
 
 Hostile files are refused fast, with a :class:`~samverkan.errors.DataError` naming
 the file (and the row and column where there is one), never a traceback, a hang or
@@ -45,6 +42,7 @@ from pathlib import Path
 import yaml
 
 from .errors import DataError, Problem
+from .header_rows import MAX_HEADER_CHARS, MAX_TITLE_ROWS, header_position, names_questions, remembered
 from .raw_table import RawTable
 from .sav import read_sav
 
@@ -63,14 +61,6 @@ MAX_COLUMNS = 2_000
 MAX_CELLS = 5_000_000
 #: Longest cell, in characters (Excel's own limit per cell).
 MAX_CELL_CHARS = 32_767
-#: Title rows above the header: at most this many, each with at most :data:`TITLE_CELLS` filled cells.
-MAX_TITLE_ROWS = 5
-TITLE_CELLS = 2
-#: A row below a title is the header when at least this many of its cells are known columns.
-MIN_HEADER_SCORE = 3
-#: A header cell longer than this is no question's wording (the longest is ~130 characters): the header search
-#: stops at such a row, and samverkan.headers does not match such a header (a hostile cell costs nothing).
-MAX_HEADER_CHARS = 500
 LIMITS = {"bytes": MAX_FILE_BYTES, "unpacked_bytes": MAX_UNPACKED_BYTES, "rows": MAX_ROWS,
           "columns": MAX_COLUMNS, "cells": MAX_CELLS, "cell_chars": MAX_CELL_CHARS, "header_chars": MAX_HEADER_CHARS}
 #: Formula cells listed by name before "och N till".
@@ -228,28 +218,11 @@ def _pick_delimiter(text: str, score_header: Callable[[list[str]], int]) -> str:
                 first.append(record)
         except csv.Error:
             pass
-        index = _header_position(first, score_header)
+        index = header_position(first, score_header)
         return first[index] if index is not None else []
 
     headers = {d: header(d) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: (score_header(headers[d]), len(headers[d])))
-
-
-def _header_position(records: list[list[str]], score_header: Callable[[list[str]], int] | None) -> int | None:
-    """Index of the header among ``records``: the first non-blank one, or the header below a title (module docstring)."""
-    filled = ((i, r) for i, r in enumerate(records) if any(c.strip() for c in r))
-    first = None
-    for count, (index, record) in zip(range(MAX_TITLE_ROWS + 1), filled):
-        if first is None:
-            first = index
-        if score_header is None or (count and any(len(c) > MAX_HEADER_CHARS for c in record)):
-            break  # a row below the first with a cell longer than any header is data: no header search in it
-        score = score_header(record)
-        if count and score >= MIN_HEADER_SCORE:
-            return index
-        if score or sum(bool(c.strip()) for c in record) > TITLE_CELLS:
-            break
-    return first
 
 
 def _column_name(header: list[str], position: int) -> str:
@@ -310,15 +283,14 @@ def _read_csv(path: Path, score_header: Callable[[list[str]], int]) -> RawTable:
 # ------------------------------------------------------------------------------- records
 
 
-def _header_index(path: Path, records: list[list[str]],
-                  score_header: Callable[[list[str]], int] | None = None) -> int:
-    index = _header_position(records, score_header)
+def _header_index(path: Path, records: list[list[str]], score_header: Callable[[list[str]], int]) -> int:
+    index = header_position(records, score_header)
     if index is None:
         raise _fail(path, "filen är tom")
     return index
 
 
-def _records_to_table(path: Path, records: list[list[str]], score_header: Callable[[list[str]], int] | None,
+def _records_to_table(path: Path, records: list[list[str]], score_header: Callable[[list[str]], int],
                       **meta: str | None) -> RawTable:
     records = [[cell.strip() for cell in record] for record in records]
     header_index = _header_index(path, records, score_header)
@@ -415,27 +387,28 @@ def _has_data(path: Path, sheet) -> bool:
     return any(any(t.strip() for t in texts) for _, texts, _, _ in _sheet_rows(path, sheet))
 
 
-def _names_questions(records: list[list[str]], score_header: Callable[[list[str]], int] | None) -> bool:
-    """Whether the header of ``records`` (below a title, if any) names at least :data:`MIN_HEADER_SCORE` columns."""
-    index = _header_position(records, score_header)
-    return score_header is None or (index is not None and score_header(records[index]) >= MIN_HEADER_SCORE)
+def _filled(rows) -> int:
+    return sum(bool(text.strip()) for texts in rows for text in texts)
 
 
-def _answers_sheet(path: Path, workbook, score_header) -> tuple[list[list[str]], list[tuple[str, int]]]:
-    """The sheet of answers when the first sheet names no question (an information sheet), and the sheets before it.
+def _answers_sheet(path: Path, workbook, score_header: Callable[[list[str]], int],
+                   first: list[list[str]]) -> tuple[list[list[str]], list[tuple[str, int]]]:
+    """The sheet of answers when the first sheet (``first``, its rows) names no question, and the sheets before it.
 
     Only the first rows of the other sheets are read to find it; ``([], [])`` when none names questions.
     """
     for position, sheet in enumerate(workbook.worksheets[1:], start=1):
         head = [texts for _, (_, texts, _, _) in zip(range(MAX_TITLE_ROWS + 1), _sheet_rows(path, sheet))]
-        if _names_questions(head, score_header):
-            skipped = [(s.title, sum(bool(t.strip()) for _, texts, _, _ in _sheet_rows(path, s) for t in texts))
-                       for s in workbook.worksheets[:position]]
+        if names_questions(head, score_header):
+            between = workbook.worksheets[1:position]
+            skipped = [(workbook.worksheets[0].title, _filled(first)),
+                       *[(s.title, _filled(texts for _, texts, _, _ in _sheet_rows(path, s))) for s in between]]
             return _read_sheet(path, sheet), skipped
     return [], []
 
 
-def _first_sheet(path: Path, workbook, score_header=None) -> tuple[list[list[str]], list[tuple[str, int]]]:
+def _first_sheet(path: Path, workbook, score_header: Callable[[list[str]], int]
+                 ) -> tuple[list[list[str]], list[tuple[str, int]]]:
     """The rows of the answers' sheet and the sheets skipped before it, as ``(title, filled cells)``.
 
     The first sheet, unless it names no question and a later sheet does (an information
@@ -447,8 +420,8 @@ def _first_sheet(path: Path, workbook, score_header=None) -> tuple[list[list[str
     first = workbook.worksheets[0]
     records = _read_sheet(path, first)
     if any(any(t.strip() for t in r) for r in records):
-        if len(workbook.worksheets) > 1 and not _names_questions(records, score_header):
-            answers, skipped = _answers_sheet(path, workbook, score_header)
+        if len(workbook.worksheets) > 1 and not names_questions(records, score_header):
+            answers, skipped = _answers_sheet(path, workbook, score_header, records)
             if answers:
                 return answers, skipped
         return records, []
@@ -459,7 +432,7 @@ def _first_sheet(path: Path, workbook, score_header=None) -> tuple[list[list[str
     raise _fail(path, "filen är tom")
 
 
-def _read_excel(path: Path, score_header=None) -> tuple[list[list[str]], list[tuple[str, int]]]:
+def _read_excel(path: Path, score_header: Callable[[list[str]], int]) -> tuple[list[list[str]], list[tuple[str, int]]]:
     import openpyxl
 
     _check_archive(path)
@@ -520,6 +493,7 @@ def read_raw(path: str | Path, score_header: Callable[[list[str]], int]) -> RawT
     """
     path = Path(path)
     _check_path(path)
+    score_header = remembered(score_header)  # the delimiter, the title search and the sheet search ask alike
     if path.suffix.lower() in EXCEL_SUFFIXES:
         records, skipped = _read_excel(path, score_header)
         return replace(_records_to_table(path, records, score_header), other_sheets=tuple(skipped))

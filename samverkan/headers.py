@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import instrument
-from .files import MAX_HEADER_CHARS
+from .header_rows import MAX_HEADER_CHARS
 from .instrument import Survey, did_you_mean, normalize_text
 
 #: The ``columns`` target that drops a column (listed as ignored, never read as answers).

@@ -77,10 +77,10 @@ def test_multiselect_gives_one_row_per_chosen_option(plain):
     assert sorted(chosen.loc[chosen["unit"] == "Bollnäs", "label"]) == ["SIP-möte", "trepartssamtal"]
 
 
-def _with_title(path, title_rows, *, delimiter=",", encoding="utf-8"):
-    """The small export with ``title_rows`` (lists of cells; [] a blank row) above its header."""
+def _with_title(path, title_rows, *, delimiter=",", encoding="utf-8", rows=ROWS):
+    """The small export (or ``rows``) with ``title_rows`` (lists of cells; [] a blank row) above its header."""
     with open(path, "w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows([*title_rows, HEADER, *ROWS])
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows([*title_rows, HEADER, *rows])
     return path
 
 
@@ -101,9 +101,8 @@ def test_a_title_above_the_header_is_skipped_and_listed(tmp_path, plain, title, 
     assert not [p for p in result.problems if p.row and p.row > 1]
     rows = [list(row) for row in ROWS]
     rows[0][HEADER.index("lyssnar")] = "kanske"
-    with open(tmp_path / "bad.csv", "w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows([*title, HEADER, *rows])
-    bad = read_export(tmp_path / "bad.csv", survey="operativ", regions=REGIONS)
+    bad_export = _with_title(tmp_path / "bad.csv", title, delimiter=delimiter, encoding=encoding, rows=rows)
+    bad = read_export(bad_export, survey="operativ", regions=REGIONS)
     # the first answer row keeps its number in the file: below the title and the header
     assert [(p.row, p.column) for p in bad.problems if p.row and p.row > 1] == [(len(title) + 2, "lyssnar")]
 
